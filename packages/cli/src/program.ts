@@ -1,0 +1,47 @@
+import { Command, CommanderError } from 'commander';
+import { formatError } from '@llm/core';
+import { registerCoreCommands } from './commands/core.js';
+import { registerTourCommand } from './commands/tour.js';
+
+/** The version printed by `llm --version`. */
+export const CLI_VERSION = '0.1.0';
+
+/**
+ * Build the `llm` program with every package's subcommands. Global flags: `--json` (one JSON
+ * object as the last stdout line), `--debug` (stacks on errors).
+ */
+export function buildProgram(): Command {
+  const program = new Command('llm')
+    .description('The @llm workspace: tokenizers, embeddings, sequence models, transformers, RAG, LoRA, quantization, serving and evaluation.')
+    .version(CLI_VERSION)
+    .option('--json', 'print exactly one JSON object with the result as the last line of stdout')
+    .option('--debug', 'print stack traces on errors')
+    .showHelpAfterError('(add --help for usage)')
+    .enablePositionalOptions(false)
+    .exitOverride();
+  registerCoreCommands(program);
+  registerTourCommand(program);
+  return program;
+}
+
+/** Run the CLI with `argv` (without node and script); resolves to the exit code. */
+export async function main(argv: readonly string[]): Promise<number> {
+  const program = buildProgram();
+  let exitCode = 0;
+  program.hook('postAction', (_cmd, action) => {
+    const code = (action as Command & { exitCodeValue?: number }).exitCodeValue;
+    if (typeof code === 'number') exitCode = code;
+  });
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+    return exitCode;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // help and version exit 0; usage errors exit 2.
+      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return 0;
+      return 2;
+    }
+    process.stderr.write(`${formatError(err, argv.includes('--debug'))}\n`);
+    return 1;
+  }
+}

@@ -1,0 +1,69 @@
+import { exitCodeFor, formatError } from '../errors.js';
+
+/**
+ * The CLI contract every package's subcommands follow (used by `@llm/cli`):
+ * human output on stdout, progress on stderr, and with `--json` exactly one JSON object as the
+ * last line of stdout. Exit codes: 0 success, 2 bad input or usage, 1 internal error.
+ */
+
+/** Global flags every command receives. */
+export interface GlobalFlags {
+  json?: boolean;
+  debug?: boolean;
+}
+
+/** What a command handler returns: the JSON result and, optionally, a human rendering. */
+export interface CommandOutput<T extends object = Record<string, unknown>> {
+  json: T;
+  /** Lines printed without `--json`; default: the JSON pretty-printed. */
+  human?: string | string[];
+}
+
+/** Where output goes (injectable for tests). */
+export interface OutputSink {
+  stdout: (s: string) => void;
+  stderr: (s: string) => void;
+}
+
+const processSink: OutputSink = {
+  stdout: (s) => { process.stdout.write(s); },
+  stderr: (s) => { process.stderr.write(s); },
+};
+
+/** Print a command's output per the contract. */
+export function emit<T extends object>(out: CommandOutput<T>, flags: GlobalFlags, sink: OutputSink = processSink): void {
+  if (flags.json) {
+    if (out.human !== undefined && flags.debug) sink.stderr(`${Array.isArray(out.human) ? out.human.join('\n') : out.human}\n`);
+    sink.stdout(`${JSON.stringify(out.json)}\n`);
+    return;
+  }
+  const human = out.human ?? JSON.stringify(out.json, null, 2);
+  sink.stdout(`${Array.isArray(human) ? human.join('\n') : human}\n`);
+}
+
+/**
+ * Run a command handler under the contract: print its output, or print the error as one line
+ * (with `--json`, also `{"error": …}` as the last stdout line) and return the exit code.
+ */
+export async function runCommand<T extends object>(flags: GlobalFlags, handler: () => Promise<CommandOutput<T>>, sink: OutputSink = processSink): Promise<number> {
+  try {
+    emit(await handler(), flags, sink);
+    return 0;
+  } catch (err) {
+    sink.stderr(`${formatError(err, flags.debug)}\n`);
+    const code = exitCodeFor(err);
+    if (flags.json) {
+      const e = err as { code?: string; message?: string; location?: unknown };
+      sink.stdout(`${JSON.stringify({ error: { code: e.code ?? 'E_INTERNAL', message: e.message ?? String(err), location: e.location ?? {} }, exitCode: code })}\n`);
+    }
+    return code;
+  }
+}
+
+/** Format rows as an aligned text table. */
+export function formatTable(header: readonly string[], rows: ReadonlyArray<ReadonlyArray<string | number>>): string {
+  const cells = [header.map(String), ...rows.map((r) => r.map((c) => String(c)))];
+  const widths = header.map((_, i) => Math.max(...cells.map((r) => (r[i] ?? '').length)));
+  const line = (r: readonly string[]) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join('  ').trimEnd();
+  return [line(cells[0]!), widths.map((w) => '-'.repeat(w)).join('  '), ...cells.slice(1).map(line)].join('\n');
+}

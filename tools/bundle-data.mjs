@@ -1,0 +1,61 @@
+#!/usr/bin/env node
+// Copies the curriculum's data from ../shared/data into data/, gzip-compressed, and writes
+// data/manifest.json. Rerun it when ../shared/data changes: `node tools/bundle-data.mjs [SRC]`.
+// Gzip output is deterministic (no name, mtime 0), so rerunning it on the same input changes nothing.
+import { readFileSync, writeFileSync, mkdirSync, statSync, readdirSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
+import { join, dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const src = resolve(process.argv[2] ?? join(root, '..', 'shared', 'data'));
+const out = join(root, 'data');
+
+const sets = [
+  { name: 'austen', kind: 'text', dir: 'corpora/janeausten', description: "Jane Austen's six novels, one line of the book per line", license: 'public domain (texts); r-cran-janeaustenr, MIT', source: 'Debian r-cran-janeaustenr 1.0.0-1' },
+  { name: 'gutenberg', kind: 'text', dir: 'corpora/gutenberg', description: 'Great Expectations, The War of the Worlds, Twenty Thousand Leagues Under the Sea', license: 'public domain (texts); r-cran-tidytext, MIT', source: 'Debian r-cran-tidytext 0.4.1-1 extdata/books.rda' },
+  { name: 'bible-es-en', kind: 'tsv', files: ['parallel/bible-es-en.tsv'], header: true, columns: ['ref', 'es_rv1909', 'en_kjv', 'en_web'], description: 'Verse-aligned Bible: Spanish Reina-Valera 1909, English KJV and WEB', license: 'public domain', source: 'Debian sword-text-sparv, sword-text-kjv, sword-text-web (mod2imp)' },
+  { name: 'libreoffice-es-en', kind: 'tsv', files: ['parallel/libreoffice-help-es-en.tsv'], header: false, columns: ['en', 'es', 'id'], description: 'LibreOffice help paragraphs aligned by paragraph id (English, Spanish, id)', license: 'MPL-2.0', source: 'Debian libreoffice-help-en-us + libreoffice-help-es 7.4.7' },
+  { name: 'fine-foods', kind: 'tsv', files: ['classification/fine-foods-train.tsv'], header: true, columns: ['product', 'review', 'score'], description: "Product reviews labelled 'great' (5 stars) or 'other'", license: 'MIT (r-cran-modeldata); data from Amazon Fine Food Reviews, McAuley & Leskovec (SNAP)', source: 'Debian r-cran-modeldata 1.1.0 training_data' },
+  { name: 'analogies', kind: 'analogies', files: ['embeddings/analogies.txt'], description: "Word-analogy questions in word2vec's questions-words.txt format", license: 'WordNet 3.0 licence (BSD-like); GPL-2+ (miscfiles, bsdgames)', source: 'WordNet 3.0 (wordnet-base), miscfiles, bsdgames' },
+  { name: 'faq-squad', kind: 'squad', files: ['qa/faq-squad-train.json', 'qa/faq-squad-dev.json'], description: 'SQuAD v1.1-layout QA over the Python FAQ and the Debian FAQ (train and dev)', license: 'PSF-2.0 (Python FAQ); GPL-2+ (Debian FAQ)', source: 'Debian python3.11-doc, debian-faq' },
+  { name: 'debian-pdfs', kind: 'pdf', dir: 'rag', match: /\.pdf$/, description: "Debian Reference, the Debian FAQ and the New Maintainers' Guide as PDFs", license: 'GPL-2+ (maint-guide also MIT-style)', source: 'Debian debian-reference-en 2.100, debian-faq, maint-guide' },
+  { name: 'debian-faq-questions', kind: 'jsonl', files: ['rag/questions-debian-faq.jsonl'], description: 'Questions a user would ask of the Debian FAQ, with answers exactly as in the text and the evidence sentence', license: 'written by hand from debian-faq (GPL-2+)', source: 'hand-written' },
+];
+
+function countItems(kind, buf, set) {
+  const text = buf.toString('utf8');
+  if (kind === 'pdf') return 1;
+  if (kind === 'squad') {
+    let n = 0;
+    for (const a of JSON.parse(text).data) for (const p of a.paragraphs) n += p.qas.length;
+    return n;
+  }
+  const lines = text.split('\n').filter((l) => l.length > 0);
+  if (kind === 'analogies') return lines.filter((l) => !l.startsWith(':')).length;
+  if (kind === 'tsv' && set.header) return lines.length - 1;
+  return lines.length;
+}
+
+const manifest = { version: 1, generatedBy: 'tools/bundle-data.mjs', datasets: [] };
+for (const set of sets) {
+  const files = set.files ?? readdirSync(join(src, set.dir)).filter((f) => (set.match ?? /\.txt$/).test(f)).sort().map((f) => `${set.dir}/${f}`);
+  const entry = { name: set.name, kind: set.kind, description: set.description, license: set.license, source: set.source, files: [], items: 0, bytes: 0 };
+  if (set.columns) { entry.columns = set.columns; entry.header = set.header; }
+  for (const rel of files) {
+    const buf = readFileSync(join(src, rel));
+    const gz = set.kind === 'pdf' ? buf : gzipSync(buf, { level: 9 });
+    const dest = set.kind === 'pdf' ? rel : `${rel}.gz`;
+    mkdirSync(dirname(join(out, dest)), { recursive: true });
+    writeFileSync(join(out, dest), gz);
+    entry.files.push({ path: dest, bytes: buf.length });
+    entry.items += countItems(set.kind, buf, set);
+    entry.bytes += buf.length;
+  }
+  manifest.datasets.push(entry);
+  console.log(`${set.name}: ${entry.files.length} file(s), ${entry.items} items, ${(entry.bytes / 1e6).toFixed(1)} MB`);
+}
+writeFileSync(join(out, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
+writeFileSync(join(out, 'README.md'), readFileSync(join(src, 'README.md')));
+const total = readdirSync(out, { recursive: true }).map((f) => join(out, f)).filter((f) => statSync(f).isFile()).reduce((a, f) => a + statSync(f).size, 0);
+console.log(`data/ holds ${(total / 1e6).toFixed(1)} MB`);

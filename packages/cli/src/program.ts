@@ -27,14 +27,9 @@ export function buildProgram(): Command {
 /** Run the CLI with `argv` (without node and script); resolves to the exit code. */
 export async function main(argv: readonly string[]): Promise<number> {
   const program = buildProgram();
-  let exitCode = 0;
-  program.hook('postAction', (_cmd, action) => {
-    const code = (action as Command & { exitCodeValue?: number }).exitCodeValue;
-    if (typeof code === 'number') exitCode = code;
-  });
   try {
     await program.parseAsync([...argv], { from: 'user' });
-    return exitCode;
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (err) {
     if (err instanceof CommanderError) {
       // help and version exit 0; usage errors exit 2.

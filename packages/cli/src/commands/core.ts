@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { createRequire } from 'node:module';
-import { backendPackageVersions, formatTable, getDataset, listDatasets, matmulProbe, previewDataset, runtimeInfo, dataDir } from '@llm/core';
-import { action } from './shared.js';
+import { backendPackageVersions, commandAction, formatTable, getDataset, listDatasets, matmulProbe, previewDataset, runtimeInfo, dataDir } from '@llm/core';
+
 
 const require_ = createRequire(import.meta.url);
 
@@ -18,7 +18,7 @@ const PACKAGES = ['@llm/core', '@llm/cli', '@llm/tokenize', '@llm/eval', '@llm/e
 
 /** `llm info`, `llm data list`, `llm data show`. */
 export function registerCoreCommands(program: Command): void {
-  action(
+  commandAction(
     program.command('info').description('package versions, the active tensor backend (and why others were skipped), threads, and a 2-second matmul probe')
       .option('--probe-seconds <s>', 'length of the matmul probe', '2')
       .option('--no-probe', 'skip the matmul probe'),
@@ -43,14 +43,14 @@ export function registerCoreCommands(program: Command): void {
   );
 
   const data = program.command('data').description('the bundled datasets');
-  action(data.command('list').description('list the bundled datasets'), async () => {
+  commandAction(data.command('list').description('list the bundled datasets'), async () => {
     const sets = listDatasets();
     return {
       json: { dataDir: dataDir(), datasets: sets },
       human: formatTable(['name', 'kind', 'items', 'MB', 'license'], sets.map((d) => [d.name, d.kind, d.items, (d.bytes / 1e6).toFixed(1), d.license])),
     };
   });
-  action(
+  commandAction(
     data.command('show').description('describe a dataset and preview its first items').argument('<name>', 'dataset name (see `llm data list`)').option('-n, --lines <n>', 'items to preview', '5'),
     async (name: string, cmd: Command) => {
       const n = Number(cmd.opts<{ lines: string }>().lines);

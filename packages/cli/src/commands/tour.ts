@@ -1,10 +1,10 @@
 import type { Command } from 'commander';
 import { resolve, join } from 'node:path';
 import { createRequire } from 'node:module';
-import { formatTable, writeJsonAtomic } from '@llm/core';
+import { commandAction, formatTable, writeJsonAtomic } from '@llm/core';
 import { PENDING_STAGES, TOUR_STEPS } from '../tour/steps.js';
 import type { StepResult } from '../tour/types.js';
-import { action } from './shared.js';
+
 
 const require_ = createRequire(import.meta.url);
 function installed(pkg: string): boolean {
@@ -13,7 +13,7 @@ function installed(pkg: string): boolean {
 
 /** `llm tour`: run every level present on the bundled data and print a report. */
 export function registerTourCommand(program: Command): void {
-  action(
+  commandAction(
     program.command('tour').description('run the curriculum tour: every level present, small defaults, bundled data; prints a report')
       .option('--artifacts <dir>', 'where artifacts are written and reused', 'artifacts/tour')
       .option('--fresh', 'ignore cached artifacts')

@@ -67,3 +67,48 @@ export function formatTable(header: readonly string[], rows: ReadonlyArray<Reado
   const line = (r: readonly string[]) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join('  ').trimEnd();
   return [line(cells[0]!), widths.map((w) => '-'.repeat(w)).join('  '), ...cells.slice(1).map(line)].join('\n');
 }
+
+/**
+ * The shape of a commander `Command` that {@link commandAction} needs (structural, so
+ * `@llm/core` does not depend on commander).
+ */
+export interface CommandLike {
+  readonly parent: CommandLike | null;
+  opts(): Record<string, unknown>;
+  option(flags: string, description?: string): this;
+  action(fn: (...args: unknown[]) => void | Promise<void>): this;
+}
+
+/** Global flags of a command: its own `--json`/`--debug` or its ancestors'. */
+export function commandFlags(cmd: CommandLike): GlobalFlags {
+  let json = false;
+  let debug = false;
+  for (let c: CommandLike | null = cmd; c; c = c.parent) {
+    const o = c.opts();
+    json ||= o.json === true;
+    debug ||= o.debug === true;
+  }
+  return { json, debug };
+}
+
+/**
+ * Attach a handler that follows the CLI contract to a commander command: adds `--json`, runs
+ * the handler with the positional arguments and the command itself, prints the result (or the
+ * error as one line) and sets `process.exitCode` (0, 2 for bad input, 1 for internal errors).
+ *
+ * @example
+ * ```ts
+ * commandAction(program.command('count').argument('<file>'), async (file: string, cmd) => ({
+ *   json: { lines: (await readText(file)).split('\n').length },
+ * }));
+ * ```
+ */
+export function commandAction<C extends CommandLike, A extends unknown[]>(cmd: C, handler: (...args: [...A, C]) => Promise<CommandOutput<object>>): C {
+  cmd.option('--json', 'print one JSON object as the last line of stdout');
+  cmd.action((async (...args: unknown[]) => {
+    const self = args[args.length - 1] as C;
+    const code = await runCommand(commandFlags(self), () => handler(...(args.slice(0, -2) as A), self));
+    if (code !== 0 || process.exitCode === undefined) process.exitCode = code;
+  }));
+  return cmd;
+}

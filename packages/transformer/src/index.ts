@@ -1,0 +1,13 @@
+/**
+ * `@llm/transformer`: attention to LLaMA in tfjs, with Hugging Face checkpoints in and out.
+ *
+ * @packageDocumentation
+ */
+export * from './nn/layers.js';
+export * from './nn/attention.js';
+export * from './nn/positions.js';
+export * from './nn/work.js';
+export * from './checkpoint.js';
+export * from './model.js';
+export * from './models/gpt2.js';
+export * from './hub.js';

@@ -10,4 +10,7 @@ export * from './nn/work.js';
 export * from './checkpoint.js';
 export * from './model.js';
 export * from './models/gpt2.js';
+export * from './models/bert.js';
+export * from './models/t5.js';
+export * from './models/llama.js';
 export * from './hub.js';

@@ -14,3 +14,6 @@ export * from './models/bert.js';
 export * from './models/t5.js';
 export * from './models/llama.js';
 export * from './hub.js';
+export * from './generate.js';
+export * from './chat-template.js';
+export * from './language-model.js';

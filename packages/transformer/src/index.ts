@@ -17,3 +17,4 @@ export * from './hub.js';
 export * from './generate.js';
 export * from './chat-template.js';
 export * from './language-model.js';
+export * from './train.js';

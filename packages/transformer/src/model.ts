@@ -50,6 +50,9 @@ export interface Seq2SeqLM {
   newCache(): KVCache;
 }
 
+/** tfjs variable names must be unique in the process. */
+let variableCounter = 0;
+
 /** Base class: owns the weights (as tf variables, so they can be trained) keyed by HF name. */
 export abstract class PretrainedModel {
   /** Weights keyed by HF parameter name. */
@@ -108,7 +111,7 @@ export abstract class PretrainedModel {
 
   private setWeight(name: string, value: Tensor): void {
     this.weights.get(name)?.dispose();
-    this.weights.set(name, tf.variable(value, true, `${this.modelType}/${name}/${Math.random().toString(36).slice(2)}`));
+    this.weights.set(name, tf.variable(value, true, `${this.modelType}/${name}/${variableCounter++}`));
     value.dispose();
   }
 

@@ -752,10 +752,54 @@ def make_llama():
                         "logits": logits, "greedy_ids": gen[0].tolist()})
 
 
+# ---------------------------------------------------------------- training utilities
+def make_training():
+    """AdamW steps, label-smoothed cross-entropy with ignore_index, grad-norm clipping, HF cosine schedule."""
+    g = torch.Generator().manual_seed(7)
+    w0 = torch.randn(4, 3, generator=g)
+    b0 = torch.randn(3, generator=g)
+    grads = [(torch.randn(4, 3, generator=g), torch.randn(3, generator=g)) for _ in range(3)]
+    w = nn.Parameter(w0.clone())
+    b = nn.Parameter(b0.clone())
+    opt = torch.optim.AdamW([w, b], lr=0.05, betas=(0.9, 0.98), eps=1e-8, weight_decay=0.1)
+    for gw, gb in grads:
+        w.grad = gw.clone()
+        b.grad = gb.clone()
+        opt.step()
+    logits = torch.randn(5, 7, generator=g, dtype=torch.float64)
+    targets = torch.tensor([3, -100, 0, 6, 2])
+    ce = F.cross_entropy(logits, targets, ignore_index=-100, label_smoothing=0.1)
+    ce0 = F.cross_entropy(logits, targets, ignore_index=-100)
+    p1 = nn.Parameter(torch.zeros(2, 2))
+    p2 = nn.Parameter(torch.zeros(3))
+    p1.grad = torch.tensor([[3.0, 4.0], [0.0, 12.0]])
+    p2.grad = torch.tensor([1.0, 2.0, 2.0])
+    norm = torch.nn.utils.clip_grad_norm_([p1, p2], max_norm=1.0)
+    sched = []
+    warm, total = 3, 10
+    for step in range(12):
+        if step < warm:
+            f = step / max(1, warm)
+        else:
+            prog = (step - warm) / max(1, total - warm)
+            f = max(0.0, 0.5 * (1.0 + math.cos(math.pi * 0.5 * 2.0 * prog)))
+        sched.append(f)
+    os.makedirs(os.path.join(OUT, "training"), exist_ok=True)
+    write_ref("training", {
+        "adamw": {"lr": 0.05, "betas": [0.9, 0.98], "eps": 1e-8, "weight_decay": 0.1},
+        "w0": w0, "b0": b0, "grads_w": torch.stack([x[0] for x in grads]), "grads_b": torch.stack([x[1] for x in grads]),
+        "w3": w.detach(), "b3": b.detach(),
+        "logits": logits, "targets": targets.tolist(), "ce_smoothed": float(ce), "ce": float(ce0),
+        "clip_norm": float(norm), "clipped_p1": p1.grad, "clipped_p2": p2.grad,
+        "cosine_factors": sched,
+    })
+
+
 if __name__ == "__main__":
     torch.manual_seed(0)
     make_gpt2()
     make_bert()
     make_t5()
     make_llama()
+    make_training()
     print("wrote fixtures to", OUT)

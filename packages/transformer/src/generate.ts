@@ -9,7 +9,7 @@
  *   the beams);
  * - cancellation through `AbortSignal` between steps.
  */
-import { Rng, tf, throwIfAborted, type Tensor } from '@llm/core';
+import { InputError, Rng, tf, throwIfAborted, type Tensor } from '@llm/core';
 import type { CausalLM, Seq2SeqLM } from './model.js';
 
 /** Sampling options (all optional; defaults are "off"). */
@@ -90,6 +90,21 @@ export function chooseToken(logits: Float32Array, context: readonly number[], ge
   const processed = processLogits(logits, context, generated, options);
   if ((options.temperature ?? 1) === 0) return argmax(processed);
   return rng.categorical(softmax(processed));
+}
+
+/** Next-token logits after `ids` (one forward pass, no cache); ids are checked against the vocabulary. */
+export async function nextTokenLogits(model: CausalLM, ids: readonly number[]): Promise<Float32Array> {
+  if (ids.length === 0) throw new InputError('need at least one token id');
+  for (const id of ids) if (!Number.isInteger(id) || id < 0 || id >= model.vocabSize) throw new InputError(`token id ${id} is outside the vocabulary (0..${model.vocabSize - 1})`);
+  if (ids.length > model.contextLength) throw new InputError(`${ids.length} tokens exceed the context length ${model.contextLength}`);
+  const t = tf.tidy(() => {
+    const l = model.forward([ids]);
+    const [, n, v] = l.shape as [number, number, number];
+    return tf.reshape(tf.slice(l, [0, n - 1, 0], [1, 1, v]), [v]);
+  });
+  const out = (await t.data()) as Float32Array;
+  t.dispose();
+  return out;
 }
 
 /** Options for {@link generateIds}. */

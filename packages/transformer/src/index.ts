@@ -18,3 +18,4 @@ export * from './generate.js';
 export * from './chat-template.js';
 export * from './language-model.js';
 export * from './train.js';
+export * from './load.js';

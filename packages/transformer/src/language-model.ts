@@ -6,9 +6,9 @@
  * text: a trailing U+FFFD (an incomplete UTF-8 sequence) and any suffix that could still grow
  * into a stop string are held back until the next token decides them.
  */
-import { InputError, tf, throwIfAborted, type ChatMessage, type GenerateOptions, type GenerateResult, type LanguageModel, type NextTokenLogits, type StreamChunk, type Tokenizer } from '@llm/core';
+import { InputError, throwIfAborted, type ChatMessage, type GenerateOptions, type GenerateResult, type LanguageModel, type NextTokenLogits, type StreamChunk, type Tokenizer } from '@llm/core';
 import { CHATML_TEMPLATE, renderChatTemplate, type ChatTemplate } from './chat-template.js';
-import { generateIds } from './generate.js';
+import { generateIds, nextTokenLogits } from './generate.js';
 import type { CausalLM } from './model.js';
 
 /** Options for {@link TransformerLanguageModel}. */
@@ -58,16 +58,7 @@ export class TransformerLanguageModel implements LanguageModel {
   }
 
   async nextTokenLogits(ids: readonly number[]): Promise<NextTokenLogits> {
-    if (ids.length === 0) throw new InputError('nextTokenLogits needs at least one token id');
-    for (const id of ids) if (!Number.isInteger(id) || id < 0 || id >= this.model.vocabSize) throw new InputError(`token id ${id} is outside the vocabulary (0..${this.model.vocabSize - 1})`);
-    const t = tf.tidy(() => {
-      const l = this.model.forward([ids]);
-      const [, n, v] = l.shape as [number, number, number];
-      return tf.reshape(tf.slice(l, [0, n - 1, 0], [1, 1, v]), [v]);
-    });
-    const logits = (await t.data()) as Float32Array;
-    t.dispose();
-    return { logits };
+    return { logits: await nextTokenLogits(this.model, ids) };
   }
 
   applyChatTemplate(messages: readonly ChatMessage[], options?: { addGenerationPrompt?: boolean }): string {

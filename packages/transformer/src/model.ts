@@ -36,6 +36,8 @@ export interface CausalLM {
   forward(ids: readonly (readonly number[])[], options?: ForwardOptions): Tensor;
   /** A fresh, empty cache sized for this model. */
   newCache(): KVCache;
+  /** Free the weights. */
+  dispose(): void;
 }
 
 /** An encoder–decoder model (T5). */

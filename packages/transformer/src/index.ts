@@ -19,3 +19,5 @@ export * from './chat-template.js';
 export * from './language-model.js';
 export * from './train.js';
 export * from './load.js';
+export * from './nn/blocks.js';
+export * from './models/seq2seq.js';

@@ -617,9 +617,13 @@ def make_t5():
         for _ in range(8):
             nxt = m(ids[:1], am[:1], gen)[2][:, -1].argmax(-1, keepdim=True)
             gen = torch.cat([gen, nxt], 1)
+    rel = torch.arange(-300, 301)
     save_folder("t5", m, c, drop=("encoder.embed_tokens.weight", "decoder.embed_tokens.weight"))  # tied copies, as save_pretrained drops them
     write_ref("t5", {"input_ids": ids.tolist(), "attention_mask": am.tolist(), "decoder_input_ids": dec.tolist(),
-                     "encoder_last_hidden_state": enc, "logits": logits, "greedy_ids": gen[0].tolist()})
+                     "encoder_last_hidden_state": enc, "logits": logits, "greedy_ids": gen[0].tolist(),
+                     "buckets": {"rel": rel.tolist(),
+                                 "bidirectional": relative_position_bucket(rel, True, 32, 128).tolist(),
+                                 "unidirectional": relative_position_bucket(rel, False, 32, 128).tolist()}})
 
 
 # ---------------------------------------------------------------- LLaMA

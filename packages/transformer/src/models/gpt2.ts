@@ -12,7 +12,7 @@
 import { tf, type Tensor } from '@llm/core';
 import { ConfigReader } from '../checkpoint.js';
 import { KVCache, causalMask, mergeHeads, paddingMask, scaledDotProductAttention, splitHeads } from '../nn/attention.js';
-import { activation, conv1d, dropout, embedding, layerNorm, type ActivationName } from '../nn/layers.js';
+import { activation, conv1d, dropout, embedding, layerNorm, linear, type ActivationName } from '../nn/layers.js';
 import { PretrainedModel, idsTensor, positionIds, type CausalLM, type ForwardOptions, type ParamSpec } from '../model.js';
 
 /** GPT-2 hyper-parameters (HF `GPT2Config` names in comments). */
@@ -156,8 +156,6 @@ export class Gpt2 extends PretrainedModel implements CausalLM {
 
   /** Logits `[B, T, vocab]` (lm_head tied to `wte`). */
   forward(ids: readonly (readonly number[])[], options: ForwardOptions = {}): Tensor {
-    const h = this.hiddenStates(ids, options);
-    const [b, t, d] = h.shape as [number, number, number];
-    return tf.reshape(tf.matMul(tf.reshape(h, [b * t, d]), this.w('transformer.wte.weight'), false, true), [b, t, this.config.vocabSize]);
+    return linear(this.hiddenStates(ids, options), this.w('transformer.wte.weight'));
   }
 }

@@ -21,3 +21,4 @@ export * from './train.js';
 export * from './load.js';
 export * from './nn/blocks.js';
 export * from './models/seq2seq.js';
+export * from './onnx/export.js';

@@ -1,0 +1,54 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import * as ort from 'onnxruntime-node';
+import { initBackend, tf } from '@llm/core';
+import { Bert, Gpt2, exportOnnx, loadPretrained } from '../src/index.js';
+import { FIXTURES, reference } from './helpers.js';
+
+beforeAll(async () => { await initBackend(); });
+
+const i64 = (rows: number[][]) => new ort.Tensor('int64', BigInt64Array.from(rows.flat().map(BigInt)), [rows.length, rows[0]!.length]);
+const maxDiff = (a: ArrayLike<number>, b: ArrayLike<number>) => { let m = 0; for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]! - b[i]!)); return m; };
+
+describe('ONNX export run by onnxruntime-node', () => {
+  it('GPT-2: logits equal ours within 1e-4 (batch 2, with an attention mask)', async () => {
+    const m = (await loadPretrained(join(FIXTURES, 'gpt2'))) as Gpt2;
+    const dir = mkdtempSync(join(tmpdir(), 'tr-onnx-'));
+    const [onnxPath] = await exportOnnx(m, dir);
+    const session = await ort.InferenceSession.create(onnxPath!);
+    expect(session.inputNames).toEqual(['input_ids', 'attention_mask']);
+    const ids = (reference('gpt2').input_ids as number[][]);
+    const out = await session.run({ input_ids: i64(ids), attention_mask: i64(ids.map((r) => r.map(() => 1))) });
+    const ours = tf.tidy(() => m.forward(ids).dataSync());
+    expect(out.logits!.dims).toEqual([2, 7, 96]);
+    expect(maxDiff(out.logits!.data as Float32Array, ours)).toBeLessThan(1e-4);
+    // A different length works too (dynamic axes).
+    const short = [[5, 17, 42]];
+    const o2 = await session.run({ input_ids: i64(short), attention_mask: i64([[1, 1, 1]]) });
+    expect(maxDiff(o2.logits!.data as Float32Array, tf.tidy(() => m.forward(short).dataSync()))).toBeLessThan(1e-4);
+    m.dispose();
+  });
+
+  for (const name of ['bert-mlm', 'bert-cls', 'bert-qa']) {
+    it(`${name}: outputs equal ours within 1e-4 (padding mask, token types)`, async () => {
+      const m = (await loadPretrained(join(FIXTURES, name))) as Bert;
+      const dir = mkdtempSync(join(tmpdir(), 'tr-onnx-'));
+      const [onnxPath] = await exportOnnx(m, dir);
+      const session = await ort.InferenceSession.create(onnxPath!);
+      const ref = reference(name);
+      const inputs = { inputIds: ref.input_ids as number[][], tokenTypeIds: ref.token_type_ids as number[][], attentionMask: ref.attention_mask as number[][] };
+      const out = await session.run({ input_ids: i64(inputs.inputIds), attention_mask: i64(inputs.attentionMask), token_type_ids: i64(inputs.tokenTypeIds) });
+      expect(maxDiff(out.last_hidden_state!.data as Float32Array, m.hiddenStates(inputs).dataSync())).toBeLessThan(1e-4);
+      if (name === 'bert-mlm') expect(maxDiff(out.logits!.data as Float32Array, m.mlmLogits(inputs).dataSync())).toBeLessThan(1e-4);
+      if (name === 'bert-cls') expect(maxDiff(out.logits!.data as Float32Array, m.classify(inputs).dataSync())).toBeLessThan(1e-4);
+      if (name === 'bert-qa') {
+        const { start, end } = m.spanLogits(inputs);
+        expect(maxDiff(out.start_logits!.data as Float32Array, start.dataSync())).toBeLessThan(1e-4);
+        expect(maxDiff(out.end_logits!.data as Float32Array, end.dataSync())).toBeLessThan(1e-4);
+      }
+      m.dispose();
+    });
+  }
+});

@@ -10,7 +10,7 @@
  * - cancellation through `AbortSignal` between steps.
  */
 import { InputError, Rng, tf, throwIfAborted, type Tensor } from '@llm/core';
-import type { CausalLM, Seq2SeqLM } from './model.js';
+import type { AsyncCausalLM, CausalLM, Seq2SeqLM } from './model.js';
 
 /** Sampling options (all optional; defaults are "off"). */
 export interface SamplingOptions {
@@ -92,11 +92,17 @@ export function chooseToken(logits: Float32Array, context: readonly number[], ge
   return rng.categorical(softmax(processed));
 }
 
+/** True for models that only give logits asynchronously. */
+function isAsync(m: CausalLM | AsyncCausalLM): m is AsyncCausalLM {
+  return typeof (m as AsyncCausalLM).lastLogits === 'function';
+}
+
 /** Next-token logits after `ids` (one forward pass, no cache); ids are checked against the vocabulary. */
-export async function nextTokenLogits(model: CausalLM, ids: readonly number[]): Promise<Float32Array> {
+export async function nextTokenLogits(model: CausalLM | AsyncCausalLM, ids: readonly number[]): Promise<Float32Array> {
   if (ids.length === 0) throw new InputError('need at least one token id');
   for (const id of ids) if (!Number.isInteger(id) || id < 0 || id >= model.vocabSize) throw new InputError(`token id ${id} is outside the vocabulary (0..${model.vocabSize - 1})`);
   if (ids.length > model.contextLength) throw new InputError(`${ids.length} tokens exceed the context length ${model.contextLength}`);
+  if (isAsync(model)) return model.lastLogits(ids);
   const t = tf.tidy(() => {
     const l = model.forward([ids]);
     const [, n, v] = l.shape as [number, number, number];
@@ -131,13 +137,14 @@ function lastLogits(logits: Tensor): Float32Array {
  * Generate token ids after `prompt`, one at a time (an async iterator, so callers can stream and
  * stop early). Ends at an EOS id, `maxTokens`, or the model's context length.
  */
-export async function* generateIds(model: CausalLM, prompt: readonly number[], options: GenerateIdsOptions = {}): AsyncGenerator<number, 'stop' | 'length'> {
+export async function* generateIds(model: CausalLM | AsyncCausalLM, prompt: readonly number[], options: GenerateIdsOptions = {}): AsyncGenerator<number, 'stop' | 'length'> {
   if (prompt.length === 0) throw new RangeError('generateIds: the prompt must have at least one token');
   const maxTokens = options.maxTokens ?? 32;
   const eos = new Set(options.eosTokenIds ?? model.eosTokenIds);
   const rng = new Rng(options.seed ?? 0).split('sample');
-  const useCache = options.useCache ?? true;
-  const cache = useCache ? model.newCache() : undefined;
+  const asyncModel = isAsync(model) ? model : undefined;
+  const useCache = (options.useCache ?? true) && !asyncModel;
+  const cache = useCache && !isAsync(model) ? model.newCache() : undefined;
   const context = [...prompt];
   const generated: number[] = [];
   try {
@@ -145,9 +152,14 @@ export async function* generateIds(model: CausalLM, prompt: readonly number[], o
     for (let step = 0; step < maxTokens; step++) {
       throwIfAborted(options.signal);
       if (context.length >= model.contextLength) return 'length';
-      const logits = tf.tidy(() => model.forward([useCache ? feed : context], { cache }));
-      const last = lastLogits(logits);
-      logits.dispose();
+      let last: Float32Array;
+      if (asyncModel) last = await asyncModel.lastLogits(context);
+      else {
+        const sync = model as CausalLM;
+        const logits = tf.tidy(() => sync.forward([useCache ? feed : context], { cache }));
+        last = lastLogits(logits);
+        logits.dispose();
+      }
       const next = chooseToken(last, context, generated, options, rng);
       context.push(next);
       generated.push(next);

@@ -22,3 +22,4 @@ export * from './load.js';
 export * from './nn/blocks.js';
 export * from './models/seq2seq.js';
 export * from './onnx/export.js';
+export * from './onnx/runtime.js';

@@ -9,7 +9,7 @@
 import { InputError, throwIfAborted, type ChatMessage, type GenerateOptions, type GenerateResult, type LanguageModel, type NextTokenLogits, type StreamChunk, type Tokenizer } from '@llm/core';
 import { CHATML_TEMPLATE, renderChatTemplate, type ChatTemplate } from './chat-template.js';
 import { generateIds, nextTokenLogits } from './generate.js';
-import type { CausalLM } from './model.js';
+import type { AsyncCausalLM, CausalLM } from './model.js';
 
 /** Options for {@link TransformerLanguageModel}. */
 export interface TransformerLanguageModelOptions {
@@ -42,7 +42,7 @@ export class TransformerLanguageModel implements LanguageModel {
   readonly id: string;
   private readonly template: ChatTemplate;
 
-  constructor(readonly model: CausalLM, readonly tokenizer: Tokenizer, private readonly options: TransformerLanguageModelOptions = {}) {
+  constructor(readonly model: CausalLM | AsyncCausalLM, readonly tokenizer: Tokenizer, private readonly options: TransformerLanguageModelOptions = {}) {
     this.id = options.id ?? 'transformer';
     this.template = options.chatTemplate ?? { source: CHATML_TEMPLATE, variables: {} };
     if (tokenizer.vocabSize > model.vocabSize) {

@@ -40,6 +40,19 @@ export interface CausalLM {
   dispose(): void;
 }
 
+/**
+ * A causal LM that only answers "logits after these ids" asynchronously (an ONNX session, a
+ * remote model). Generation with it recomputes the prefix each step (no KV cache).
+ */
+export interface AsyncCausalLM {
+  readonly vocabSize: number;
+  readonly contextLength: number;
+  readonly eosTokenIds: readonly number[];
+  /** Logits `[vocab]` for the position after `ids`. */
+  lastLogits(ids: readonly number[]): Promise<Float32Array>;
+  dispose(): void;
+}
+
 /** An encoder–decoder model (T5). */
 export interface Seq2SeqLM {
   readonly vocabSize: number;

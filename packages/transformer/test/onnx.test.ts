@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as ort from 'onnxruntime-node';
 import { initBackend, tf } from '@llm/core';
-import { Bert, Gpt2, exportOnnx, loadPretrained } from '../src/index.js';
+import { Bert, Gpt2, OnnxCausalLM, TransformerLanguageModel, exportOnnx, loadPretrained } from '../src/index.js';
+import { CharTokenizer } from './toy-tokenizer.js';
 import { FIXTURES, reference } from './helpers.js';
 
 beforeAll(async () => { await initBackend(); });
@@ -51,4 +52,19 @@ describe('ONNX export run by onnxruntime-node', () => {
       m.dispose();
     });
   }
+
+  it('OnnxCausalLM behind TransformerLanguageModel gives the torch greedy continuation', async () => {
+    const m = (await loadPretrained(join(FIXTURES, 'gpt2'))) as Gpt2;
+    const dir = mkdtempSync(join(tmpdir(), 'tr-onnx-'));
+    await exportOnnx(m, dir);
+    const onnx = await OnnxCausalLM.load(dir);
+    const ref = reference('gpt2');
+    const prompt = (ref.input_ids as number[][])[0]!;
+    const tok = new CharTokenizer(96);
+    const lm = new TransformerLanguageModel(onnx, tok, { id: 'gpt2-onnx' });
+    const res = await lm.generate(tok.decode(prompt), { maxTokens: 10, temperature: 0 });
+    expect(res.tokens).toEqual((ref.greedy_ids as number[]).slice(prompt.length));
+    onnx.dispose();
+    m.dispose();
+  });
 });

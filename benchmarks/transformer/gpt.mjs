@@ -14,7 +14,9 @@ import { fileURLToPath } from 'node:url';
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..', '..');
 const { initBackend, tf, Rng, backendReport } = await import(join(root, 'packages/core/dist/index.js'));
-const { Gpt2, AdamW, causalLmLoss, trainStep, generateIds } = await import(join(root, 'packages/transformer/dist/index.js'));
+const { Gpt2, AdamW, causalLmLoss, trainStep, generateIds, exportOnnx, OnnxCausalLM } = await import(join(root, 'packages/transformer/dist/index.js'));
+const { mkdtempSync } = await import('node:fs');
+const { tmpdir } = await import('node:os');
 
 const quick = process.argv.includes('--quick');
 const cfg = { vocabSize: 8192, nPositions: 128, nEmbd: 256, nLayer: 6, nHead: 8, nInner: 1024, activation: 'gelu_new', layerNormEps: 1e-5, dropout: 0 };
@@ -39,6 +41,18 @@ for (let r = 0; r < reps + 1; r++) {
   out.dispose();
   if (r > 0) fwd.push((B * T) / ((performance.now() - t0) / 1000));
 }
+// the same model exported to ONNX, run by onnxruntime-node (1 intra-op thread, like wasm)
+const onnxDir = mkdtempSync(join(tmpdir(), 'bench-onnx-'));
+await exportOnnx(model, onnxDir);
+const onnx = await OnnxCausalLM.load(onnxDir, { intraOpNumThreads: Number(process.env.ORT_THREADS ?? 1) });
+const ortFwd = [];
+for (let r = 0; r < reps + 1; r++) {
+  const ids = batch().map((x) => x.slice(0, T));
+  const t0 = performance.now();
+  await onnx.logits(ids);
+  if (r > 0) ortFwd.push((B * T) / ((performance.now() - t0) / 1000));
+}
+onnx.dispose();
 // training
 const opt = new AdamW({ lr: 1e-4 });
 const train = [];
@@ -98,7 +112,8 @@ const fmt = (x) => x.toFixed(0).padStart(8);
 console.log(`GPT 6×256, 8 heads, ctx ${T}, vocab 8192, batch ${B} — ours on tfjs '${backend}'${torch ? `, PyTorch ${torch.torch} CPU with ${torch.threads} thread(s)` : ''}`);
 console.log(`                 ours tok/s   torch tok/s   ours/torch`);
 console.log(`forward        ${fmt(median(fwd))}      ${torch ? fmt(torch.forward) : '       -'}      ${torch ? (median(fwd) / torch.forward).toFixed(2) : '-'}`);
+console.log(`forward (ONNX, onnxruntime-node)  ${fmt(median(ortFwd))} tok/s = ${(median(ortFwd) / median(fwd)).toFixed(2)} × our tfjs forward`);
 console.log(`train step     ${fmt(median(train))}      ${torch ? fmt(torch.train) : '       -'}      ${torch ? (median(train) / torch.train).toFixed(2) : '-'}`);
 console.log(`decode (prompt 64): ${withCache.msPerToken.toFixed(1)} ms/token with KV cache, ${withoutCache.msPerToken.toFixed(1)} ms/token without (×${(withoutCache.msPerToken / withCache.msPerToken).toFixed(1)})`);
-console.log(JSON.stringify({ backend, batch: B, forwardTokS: median(fwd), trainTokS: median(train), torch, decode: { withCache, withoutCache } }));
+console.log(JSON.stringify({ backend, batch: B, forwardTokS: median(fwd), onnxForwardTokS: median(ortFwd), trainTokS: median(train), torch, decode: { withCache, withoutCache } }));
 model.dispose();

@@ -35,11 +35,11 @@ export function modelFromHfConfig(raw: Record<string, unknown>, file = 'config.j
  * Load an HF model folder (`config.json` + `model.safetensors` or a sharded
  * `model.safetensors.index.json`). Point it at a folder downloaded from the Hub the same way.
  */
-export async function loadPretrained(dir: string): Promise<AnyModel> {
+export async function loadPretrained(dir: string, options: { signal?: AbortSignal } = {}): Promise<AnyModel> {
   const { config, file } = await readHfConfig(dir);
   const model = modelFromHfConfig(config, file);
   try {
-    await model.loadWeights(dir);
+    await model.loadWeights(dir, options);
   } catch (err) {
     model.dispose();
     throw err;

@@ -3,7 +3,7 @@
  * initialisation from a seed, loading from / saving to an HF folder with shape checks, and the
  * interfaces generation needs (`CausalLM`, `Seq2SeqLM`).
  */
-import { FormatError, Rng, tf, type Tensor, type Variable } from '@llm/core';
+import { FormatError, Rng, createProgress, tf, throwIfAborted, type Tensor, type Variable } from '@llm/core';
 import { CheckpointReader, writeCheckpoint, type HostTensor, type WriteCheckpointOptions } from './checkpoint.js';
 import type { KVCache } from './nn/attention.js';
 
@@ -135,11 +135,14 @@ export abstract class PretrainedModel {
    * shape against the config. Missing tensors and wrong shapes raise a `FormatError` naming the
    * tensor. Returns the checkpoint tensors that were not used.
    */
-  async loadWeights(dir: string): Promise<{ unexpected: string[] }> {
+  async loadWeights(dir: string, options: { signal?: AbortSignal } = {}): Promise<{ unexpected: string[] }> {
     const reader = await CheckpointReader.open(dir);
+    const spec = this.paramSpec();
+    const progress = createProgress({ label: 'load weights', total: spec.length, unit: 'tensors' });
     try {
       const used = new Set<string>();
-      for (const p of this.paramSpec()) {
+      for (const p of spec) {
+        throwIfAborted(options.signal);
         const candidates = [p.name, ...this.aliases(p.name)];
         const found = candidates.find((c) => reader.has(c));
         if (!found) throw new FormatError('hf-checkpoint', `missing tensor '${p.name}'`, { file: dir, field: p.name });
@@ -149,9 +152,11 @@ export abstract class PretrainedModel {
         }
         this.setWeight(p.name, tf.tensor(t.data, p.shape));
         used.add(found);
+        progress.tick();
       }
       return { unexpected: reader.names.filter((n) => !used.has(n) && !this.ignorable(n)) };
     } finally {
+      progress.done();
       await reader.close();
     }
   }

@@ -65,3 +65,20 @@ describe('LLaMA (GQA, RoPE, sharded checkpoint) against the PyTorch reference', 
     m.dispose();
   });
 });
+
+describe('Mistral layout (sliding window)', () => {
+  it('loads as model_type mistral; the window hides keys older than the window', async () => {
+    const { modelFromHfConfig } = await import('../src/index.js');
+    const raw = { ...(JSON.parse((await import('node:fs')).readFileSync(join(FIXTURES, 'llama', 'config.json'), 'utf8')) as Record<string, unknown>), model_type: 'mistral', sliding_window: 2 };
+    const m = modelFromHfConfig(raw) as Llama;
+    expect(m.config.slidingWindow).toBe(2);
+    await m.loadWeights(join(FIXTURES, 'llama'));
+    // With window 2 the last position sees only itself and one token back in each layer (2 layers: receptive field 3 tokens).
+    const a = m.forward([[1, 20, 33, 5, 61]]).dataSync().slice(-64);
+    const b = m.forward([[9, 9, 33, 5, 61]]).dataSync().slice(-64);
+    expect(Array.from(a)).toEqual(Array.from(b));
+    const c = m.forward([[1, 20, 7, 5, 61]]).dataSync().slice(-64);
+    expect(Array.from(a)).not.toEqual(Array.from(c));
+    m.dispose();
+  });
+});

@@ -3,6 +3,7 @@
  *
  * - `generate --model DIR (--prompt TEXT | --ids 1,2,3) [--max-tokens N] [--temperature T] [--top-p P] [--top-k K] [--repetition-penalty R] [--stop S] [--seed S]`
  * - `logits --model DIR (--text TEXT | --ids 1,2,3)`: last-position logits and the top 10
+ * - `export-onnx --model DIR --out DIR`: GPT-2 / BERT to `OUT/onnx/model.onnx`
  * - `info --model DIR`: architecture, parameter count, context length
  *
  * Text needs a tokenizer loader (`setTokenizerLoader`, wired by `@llm/cli` to `@llm/tokenize`);
@@ -28,7 +29,7 @@ interface GenerateFlags { model: string; prompt?: string; ids?: string; maxToken
 
 /** Add `transformer` and its subcommands to `program`. */
 export function register(program: Command): void {
-  const tr = program.command('transformer').description('GPT-2 / BERT / T5 / LLaMA from Hugging Face folders: generate, logits, info');
+  const tr = program.command('transformer').description('GPT-2 / BERT / T5 / LLaMA from Hugging Face folders: generate, logits, export-onnx, info');
 
   commandAction(
     tr.command('generate').description('continue a prompt with a GPT-2 or LLaMA folder')
@@ -99,6 +100,29 @@ export function register(program: Command): void {
         return { json: { ids, logits: Array.from(logits), top10 }, human: ['id  logit', ...top10.map(([i, l]) => `${i}  ${l.toFixed(4)}`)] };
       } finally {
         model.dispose();
+      }
+    },
+  );
+
+  commandAction(
+    tr.command('export-onnx').description('export a GPT-2 or BERT folder to OUT/onnx/model.onnx (opset 17, no KV-cache inputs)')
+      .requiredOption('--model <dir>', 'HF model folder')
+      .requiredOption('--out <dir>', 'output folder (config.json and onnx/model.onnx are written there)'),
+    async (cmd: Command) => {
+      const o = cmd.opts<{ model: string; out: string }>();
+      const { initBackend, ConfigError } = await import('@llm/core');
+      await initBackend();
+      const { loadPretrained } = await import('./hub.js');
+      const { Gpt2 } = await import('./models/gpt2.js');
+      const { Bert } = await import('./models/bert.js');
+      const { exportOnnx } = await import('./onnx/export.js');
+      const m = await loadPretrained(o.model);
+      try {
+        if (!(m instanceof Gpt2) && !(m instanceof Bert)) throw new ConfigError(`ONNX export supports gpt2 and bert, not '${m.modelType}'`, { file: o.model, field: 'model_type' });
+        const files = await exportOnnx(m, o.out);
+        return { json: { model: o.model, out: o.out, files }, human: files.map((f) => `wrote ${f}`) };
+      } finally {
+        m.dispose();
       }
     },
   );

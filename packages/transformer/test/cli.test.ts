@@ -43,6 +43,19 @@ describe('llm transformer CLI', () => {
     expect(top[0]![1]).toBe(Math.max(...(json.logits as number[])));
   });
 
+  it('export-onnx writes onnx/model.onnx and config.json; T5 is refused with E_CONFIG', async () => {
+    const { mkdtempSync, existsSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const out = mkdtempSync(join(tmpdir(), 'tr-cli-onnx-'));
+    const { json, code } = await run(['export-onnx', '--model', join(FIXTURES, 'gpt2'), '--out', out]);
+    expect(code).toBe(0);
+    expect(existsSync(join(out, 'onnx', 'model.onnx'))).toBe(true);
+    expect((json.files as string[]).length).toBe(2);
+    const bad = await run(['export-onnx', '--model', join(FIXTURES, 't5'), '--out', out]);
+    expect(bad.code).toBe(2);
+    expect((bad.json.error as { code: string }).code).toBe('E_CONFIG');
+  });
+
   it('info, and bad input exits 2 with a typed error', async () => {
     const { json } = await run(['info', '--model', join(FIXTURES, 't5')]);
     expect(json.modelType).toBe('t5');

@@ -138,7 +138,9 @@ function lastLogits(logits: Tensor): Float32Array {
  * stop early). Ends at an EOS id, `maxTokens`, or the model's context length.
  */
 export async function* generateIds(model: CausalLM | AsyncCausalLM, prompt: readonly number[], options: GenerateIdsOptions = {}): AsyncGenerator<number, 'stop' | 'length'> {
-  if (prompt.length === 0) throw new RangeError('generateIds: the prompt must have at least one token');
+  if (prompt.length === 0) throw new InputError('the prompt must have at least one token');
+  for (const id of prompt) if (!Number.isInteger(id) || id < 0 || id >= model.vocabSize) throw new InputError(`prompt token id ${id} is outside the vocabulary (0..${model.vocabSize - 1})`);
+  if (prompt.length > model.contextLength) throw new InputError(`the prompt has ${prompt.length} tokens, more than the context length ${model.contextLength}`);
   const maxTokens = options.maxTokens ?? 32;
   const eos = new Set(options.eosTokenIds ?? model.eosTokenIds);
   const rng = new Rng(options.seed ?? 0).split('sample');

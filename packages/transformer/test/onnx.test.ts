@@ -32,6 +32,29 @@ describe('ONNX export run by onnxruntime-node', () => {
     m.dispose();
   });
 
+  it('GPT-2 with KV-cache inputs: prefill with an empty past, then one cached step, equal our logits', async () => {
+    const m = (await loadPretrained(join(FIXTURES, 'gpt2'))) as Gpt2;
+    const dir = mkdtempSync(join(tmpdir(), 'tr-onnx-kv-'));
+    const [onnxPath] = await exportOnnx(m, dir, { kvCache: true });
+    const session = await ort.InferenceSession.create(onnxPath!);
+    expect(session.inputNames).toContain('past_key_values.1.value');
+    expect(session.outputNames).toContain('present.0.key');
+    const { nLayer, nHead, nEmbd } = m.config;
+    const hd = nEmbd / nHead;
+    const empty = () => new ort.Tensor('float32', new Float32Array(0), [1, nHead, 0, hd]);
+    const feeds: Record<string, ort.Tensor> = { input_ids: i64([[5, 17, 42, 8]]), attention_mask: i64([[1, 1, 1, 1]]) };
+    for (let l = 0; l < nLayer; l++) { feeds[`past_key_values.${l}.key`] = empty(); feeds[`past_key_values.${l}.value`] = empty(); }
+    const pre = await session.run(feeds);
+    expect(pre['present.0.key']!.dims).toEqual([1, nHead, 4, hd]);
+    const step: Record<string, ort.Tensor> = { input_ids: i64([[77]]), attention_mask: i64([[1, 1, 1, 1, 1]]) };
+    for (let l = 0; l < nLayer; l++) { step[`past_key_values.${l}.key`] = pre[`present.${l}.key`]!; step[`past_key_values.${l}.value`] = pre[`present.${l}.value`]!; }
+    const out = await session.run(step);
+    const full = tf.tidy(() => m.forward([[5, 17, 42, 8, 77]]).dataSync());
+    expect(maxDiff(pre.logits!.data as Float32Array, full.slice(0, 4 * 96))).toBeLessThan(1e-4);
+    expect(maxDiff(out.logits!.data as Float32Array, full.slice(4 * 96))).toBeLessThan(1e-4);
+    m.dispose();
+  });
+
   for (const name of ['bert-mlm', 'bert-cls', 'bert-qa']) {
     it(`${name}: outputs equal ours within 1e-4 (padding mask, token types)`, async () => {
       const m = (await loadPretrained(join(FIXTURES, name))) as Bert;

@@ -6,8 +6,8 @@
  *          output (`logits`, or `start_logits`/`end_logits`)
  *
  * Written to `DIR/onnx/model.onnx` next to `config.json`, the layout transformers.js and Optimum
- * use. No KV-cache inputs (`past_key_values.*`) yet: every call recomputes the prefix. Weights are
- * stored inline, so models must stay under protobuf's 2 GB limit.
+ * use. GPT-2 optionally with KV-cache inputs/outputs (`past_key_values.{i}.key|value` →
+ * `present.{i}.key|value`). Weights are stored inline, so models must stay under protobuf's 2 GB limit.
  */
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -119,31 +119,68 @@ function activationNode(g: GraphBuilder, name: string, x: string): string {
   throw new ConfigError(`activation '${name}' has no ONNX export`, { field: 'activation_function' });
 }
 
+/** Options for the GPT-2 export. */
+export interface Gpt2OnnxOptions {
+  /**
+   * Add KV-cache inputs `past_key_values.{i}.key|value` `[batch, heads, past, head_dim]` and outputs
+   * `present.{i}.key|value` (transformers.js / Optimum naming); `attention_mask` then covers
+   * `past + sequence` positions. Feed tensors with `past = 0` for the first step.
+   */
+  kvCache?: boolean;
+}
+
 /** Build GPT-2's ONNX model bytes. */
-export function gpt2ToOnnx(m: Gpt2): Uint8Array {
+export function gpt2ToOnnx(m: Gpt2, options: Gpt2OnnxOptions = {}): Uint8Array {
   const c = m.config;
   const g = new GraphBuilder();
   const D = c.nEmbd;
   const hd = D / c.nHead;
+  const kv = options.kvCache ?? false;
   const shape = g.op1('Shape', ['input_ids']);
   const T = g.op1('Gather', [shape, g.i64([1], [])], { axis: 0 });
   const Tvec = g.op1('Slice', [shape, g.i64([1]), g.i64([2])]);
-  const pos = g.op1('Range', [g.i64([0], []), T, g.i64([1], [])]);
+  // Past length (0 without a cache) as a scalar and a 1-element vector.
+  const pastVec = kv ? g.op1('Slice', [g.op1('Shape', ['past_key_values.0.key']), g.i64([2]), g.i64([3])]) : g.i64([0]);
+  const past = kv ? g.op1('Squeeze', [pastVec, g.i64([0])]) : g.i64([0], []);
+  const totalVec = g.op1('Add', [pastVec, Tvec]);
+  const pos = g.op1('Range', [past, g.op1('Add', [past, T]), g.i64([1], [])]);
   let x = g.op1('Add', [g.op1('Gather', [param(g, m, 'transformer.wte.weight'), 'input_ids'], { axis: 0 }), g.op1('Gather', [param(g, m, 'transformer.wpe.weight'), pos], { axis: 0 })]);
-  // Causal mask table [1, 1, P, P], sliced to [1, 1, T, T], plus the padding mask.
+  // Causal mask table [1, 1, P, P]: rows past..past+T, columns 0..past+T; plus the padding mask.
   const P = c.nPositions;
   const causal = new Float32Array(P * P);
   for (let i = 0; i < P; i++) for (let j = i + 1; j < P; j++) causal[i * P + j] = MASK_VALUE;
-  const ends = g.op1('Concat', [Tvec, Tvec], { axis: 0 });
-  const causalT = g.op1('Slice', [g.weight('causal_mask', [1, 1, P, P], causal), g.i64([0, 0]), ends, g.i64([2, 3])]);
+  const starts = g.op1('Concat', [pastVec, g.i64([0])], { axis: 0 });
+  const ends = g.op1('Concat', [totalVec, totalVec], { axis: 0 });
+  const causalT = g.op1('Slice', [g.weight('causal_mask', [1, 1, P, P], causal), starts, ends, g.i64([2, 3])]);
   const mask = g.op1('Add', [causalT, paddingMaskNode(g, 'attention_mask')]);
   const ln = (input: string, p: string) => g.op1('LayerNormalization', [input, param(g, m, `${p}.weight`), param(g, m, `${p}.bias`)], { axis: -1, epsilon: { f: c.layerNormEps } });
+  const split = g.i64([0, 0, c.nHead, hd]);
+  const inputs = [valueInfo('input_ids', OnnxType.INT64, ['batch_size', 'sequence_length']), valueInfo('attention_mask', OnnxType.INT64, ['batch_size', kv ? 'total_sequence_length' : 'sequence_length'])];
+  const outputs = [valueInfo('logits', OnnxType.FLOAT, ['batch_size', 'sequence_length', c.vocabSize])];
   for (let i = 0; i < c.nLayer; i++) {
     const h = `transformer.h.${i}`;
     const a = ln(x, `${h}.ln_1`);
     const qkv = dense(g, a, param(g, m, `${h}.attn.c_attn.weight`), param(g, m, `${h}.attn.c_attn.bias`));
     const [q, k, v] = g.op('Split', [qkv, g.i64([D, D, D])], { axis: 2 }, 3) as [string, string, string];
-    const y = attention(g, q, k, v, c.nHead, hd, mask);
+    let y: string;
+    if (!kv) {
+      y = attention(g, q, k, v, c.nHead, hd, mask);
+    } else {
+      // Heads, append to the past, expose the result as present.*.
+      const qh = g.op1('Transpose', [g.op1('Reshape', [q, split])], { perm: [0, 2, 1, 3] });
+      const kh = g.op1('Transpose', [g.op1('Reshape', [k, split])], { perm: [0, 2, 1, 3] });
+      const vh = g.op1('Transpose', [g.op1('Reshape', [v, split])], { perm: [0, 2, 1, 3] });
+      const pk = `past_key_values.${i}.key`;
+      const pv = `past_key_values.${i}.value`;
+      inputs.push(valueInfo(pk, OnnxType.FLOAT, ['batch_size', c.nHead, 'past_sequence_length', hd]), valueInfo(pv, OnnxType.FLOAT, ['batch_size', c.nHead, 'past_sequence_length', hd]));
+      g.nodes.push(node('Concat', [pk, kh], [`present.${i}.key`], `present_${i}_key`, { axis: 2 }));
+      g.nodes.push(node('Concat', [pv, vh], [`present.${i}.value`], `present_${i}_value`, { axis: 2 }));
+      outputs.push(valueInfo(`present.${i}.key`, OnnxType.FLOAT, ['batch_size', c.nHead, 'total_sequence_length', hd]), valueInfo(`present.${i}.value`, OnnxType.FLOAT, ['batch_size', c.nHead, 'total_sequence_length', hd]));
+      const kt = g.op1('Transpose', [`present.${i}.key`], { perm: [0, 1, 3, 2] });
+      const scores = g.op1('Add', [g.op1('Mul', [g.op1('MatMul', [qh, kt]), g.f32(1 / Math.sqrt(hd))]), mask]);
+      const o = g.op1('MatMul', [g.op1('Softmax', [scores], { axis: -1 }), `present.${i}.value`]);
+      y = g.op1('Reshape', [g.op1('Transpose', [o], { perm: [0, 2, 1, 3] }), g.i64([0, 0, D])]);
+    }
     x = g.op1('Add', [x, dense(g, y, param(g, m, `${h}.attn.c_proj.weight`), param(g, m, `${h}.attn.c_proj.bias`))]);
     const f = activationNode(g, c.activation, dense(g, ln(x, `${h}.ln_2`), param(g, m, `${h}.mlp.c_fc.weight`), param(g, m, `${h}.mlp.c_fc.bias`)));
     x = g.op1('Add', [x, dense(g, f, param(g, m, `${h}.mlp.c_proj.weight`), param(g, m, `${h}.mlp.c_proj.bias`))]);
@@ -151,10 +188,7 @@ export function gpt2ToOnnx(m: Gpt2): Uint8Array {
   x = ln(x, 'transformer.ln_f');
   const wte = host(m, 'transformer.wte.weight');
   g.nodes.push(node('MatMul', [x, g.weight('lm_head.weight.T', [D, c.vocabSize], transpose2d(wte.data, c.vocabSize, D))], ['logits'], 'lm_head'));
-  const gr = graph('gpt2', g.nodes, g.inits,
-    [valueInfo('input_ids', OnnxType.INT64, ['batch_size', 'sequence_length']), valueInfo('attention_mask', OnnxType.INT64, ['batch_size', 'sequence_length'])],
-    [valueInfo('logits', OnnxType.FLOAT, ['batch_size', 'sequence_length', c.vocabSize])]);
-  return modelProto(gr, 17);
+  return modelProto(graph('gpt2', g.nodes, g.inits, inputs, outputs), 17);
 }
 
 /** Build BERT's ONNX model bytes (encoder plus its head). */
@@ -211,8 +245,8 @@ export function bertToOnnx(m: Bert): Uint8Array {
  * Export a GPT-2 or BERT model to `outDir/onnx/model.onnx`, with its `config.json` beside it.
  * Returns the written paths.
  */
-export async function exportOnnx(m: Gpt2 | Bert, outDir: string): Promise<string[]> {
-  const bytes = m instanceof Gpt2 ? gpt2ToOnnx(m) : bertToOnnx(m);
+export async function exportOnnx(m: Gpt2 | Bert, outDir: string, options: Gpt2OnnxOptions = {}): Promise<string[]> {
+  const bytes = m instanceof Gpt2 ? gpt2ToOnnx(m, options) : bertToOnnx(m);
   await mkdir(join(outDir, 'onnx'), { recursive: true });
   const onnxPath = join(outDir, 'onnx', 'model.onnx');
   await writeFileAtomic(onnxPath, bytes);

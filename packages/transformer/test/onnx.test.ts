@@ -88,6 +88,14 @@ describe('ONNX export run by onnxruntime-node', () => {
     const res = await lm.generate(tok.decode(prompt), { maxTokens: 10, temperature: 0 });
     expect(res.tokens).toEqual((ref.greedy_ids as number[]).slice(prompt.length));
     onnx.dispose();
+    // The KV-cache export gives the same continuation, feeding one token per step.
+    const dirKv = mkdtempSync(join(tmpdir(), 'tr-onnx-kv-'));
+    await exportOnnx(m, dirKv, { kvCache: true });
+    const onnxKv = await OnnxCausalLM.load(dirKv);
+    expect(onnxKv.hasKvCache).toBe(true);
+    const resKv = await new TransformerLanguageModel(onnxKv, tok).generate(tok.decode(prompt), { maxTokens: 10, temperature: 0 });
+    expect(resKv.tokens).toEqual(res.tokens);
+    onnxKv.dispose();
     m.dispose();
   });
 });

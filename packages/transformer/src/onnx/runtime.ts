@@ -11,23 +11,40 @@ import type { AsyncCausalLM } from '../model.js';
 
 interface OrtTensor { data: unknown; dims: readonly number[] }
 interface OrtSession {
+  readonly inputNames: readonly string[];
   run(feeds: Record<string, OrtTensor>): Promise<Record<string, OrtTensor>>;
   release(): Promise<void>;
 }
 interface OrtModule {
   InferenceSession: { create(path: string, options?: Record<string, unknown>): Promise<OrtSession> };
-  Tensor: new (type: string, data: BigInt64Array, dims: number[]) => OrtTensor;
+  Tensor: new (type: string, data: BigInt64Array | Float32Array, dims: number[]) => OrtTensor;
 }
 
-/** An exported GPT-2 folder run by onnxruntime-node. */
+/**
+ * An exported GPT-2 folder run by onnxruntime-node. When the graph has KV-cache inputs
+ * (`exportOnnx(m, dir, { kvCache: true })`), a call whose ids extend the previous call's ids by
+ * one token feeds only that token and the stored `present.*` tensors.
+ */
 export class OnnxCausalLM implements AsyncCausalLM {
+  private readonly pastNames: string[];
+  private prev: { ids: number[]; present: Record<string, OrtTensor> } | undefined;
+
   private constructor(
     private readonly ort: OrtModule,
     private readonly session: OrtSession,
     readonly vocabSize: number,
     readonly contextLength: number,
     readonly eosTokenIds: readonly number[],
-  ) {}
+    private readonly heads: number,
+    private readonly headDim: number,
+  ) {
+    this.pastNames = session.inputNames.filter((n) => n.startsWith('past_key_values.'));
+  }
+
+  /** Whether the graph takes KV-cache inputs. */
+  get hasKvCache(): boolean {
+    return this.pastNames.length > 0;
+  }
 
   /** Open `dir/onnx/model.onnx` with the vocabulary and context from `dir/config.json`. */
   static async load(dir: string, options: { intraOpNumThreads?: number } = {}): Promise<OnnxCausalLM> {
@@ -45,24 +62,43 @@ export class OnnxCausalLM implements AsyncCausalLM {
     const eos = config.eos_token_id;
     const eosIds = Array.isArray(eos) ? (eos as number[]) : typeof eos === 'number' ? [eos] : [];
     const session = await ort.InferenceSession.create(join(dir, 'onnx', 'model.onnx'), options.intraOpNumThreads ? { intraOpNumThreads: options.intraOpNumThreads } : {});
-    return new OnnxCausalLM(ort, session, vocab, ctx, eosIds);
+    const heads = Number(config.n_head ?? config.num_attention_heads ?? 1);
+    const d = Number(config.n_embd ?? config.hidden_size ?? 0);
+    return new OnnxCausalLM(ort, session, vocab, ctx, eosIds, heads, d / heads);
   }
 
   /** Logits `[B, T, vocab]` for a batch of equal-length id rows. */
   async logits(ids: readonly (readonly number[])[]): Promise<{ data: Float32Array; dims: readonly number[] }> {
-    const b = ids.length;
-    const t = ids[0]?.length ?? 0;
-    const flat = BigInt64Array.from(ids.flat().map((x) => BigInt(x)));
-    const out = await this.session.run({
-      input_ids: new this.ort.Tensor('int64', flat, [b, t]),
-      attention_mask: new this.ort.Tensor('int64', new BigInt64Array(b * t).fill(1n), [b, t]),
-    });
+    const out = await this.run(ids, undefined);
     return { data: out.logits!.data as Float32Array, dims: out.logits!.dims };
   }
 
+  private async run(ids: readonly (readonly number[])[], past: { length: number; present: Record<string, OrtTensor> } | undefined): Promise<Record<string, OrtTensor>> {
+    const b = ids.length;
+    const t = ids[0]?.length ?? 0;
+    const total = (past?.length ?? 0) + t;
+    const feeds: Record<string, OrtTensor> = {
+      input_ids: new this.ort.Tensor('int64', BigInt64Array.from(ids.flat().map((x) => BigInt(x))), [b, t]),
+      attention_mask: new this.ort.Tensor('int64', new BigInt64Array(b * total).fill(1n), [b, total]),
+    };
+    for (const n of this.pastNames) {
+      feeds[n] = past ? past.present[n.replace('past_key_values.', 'present.')]! : new this.ort.Tensor('float32', new Float32Array(0), [b, this.heads, 0, this.headDim]);
+    }
+    return this.session.run(feeds);
+  }
+
   async lastLogits(ids: readonly number[]): Promise<Float32Array> {
-    const { data } = await this.logits([ids]);
-    return data.slice((ids.length - 1) * this.vocabSize, ids.length * this.vocabSize);
+    const prev = this.prev;
+    const extends1 = this.hasKvCache && prev !== undefined && ids.length === prev.ids.length + 1 && prev.ids.every((x, i) => x === ids[i]);
+    const out = extends1 ? await this.run([[ids[ids.length - 1]!]], { length: prev.ids.length, present: prev.present }) : await this.run([ids], undefined);
+    if (this.hasKvCache) {
+      const present: Record<string, OrtTensor> = {};
+      for (const [k, v] of Object.entries(out)) if (k.startsWith('present.')) present[k] = v;
+      this.prev = { ids: [...ids], present };
+    }
+    const data = out.logits!.data as Float32Array;
+    const rows = data.length / this.vocabSize;
+    return data.slice((rows - 1) * this.vocabSize, rows * this.vocabSize);
   }
 
   dispose(): void {

@@ -43,7 +43,7 @@ for (let r = 0; r < reps + 1; r++) {
 }
 // the same model exported to ONNX, run by onnxruntime-node (1 intra-op thread, like wasm)
 const onnxDir = mkdtempSync(join(tmpdir(), 'bench-onnx-'));
-await exportOnnx(model, onnxDir);
+await exportOnnx(model, onnxDir, { kvCache: false });
 const onnx = await OnnxCausalLM.load(onnxDir, { intraOpNumThreads: Number(process.env.ORT_THREADS ?? 1) });
 const ortFwd = [];
 for (let r = 0; r < reps + 1; r++) {

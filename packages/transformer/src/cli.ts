@@ -105,11 +105,12 @@ export function register(program: Command): void {
   );
 
   commandAction(
-    tr.command('export-onnx').description('export a GPT-2 or BERT folder to OUT/onnx/model.onnx (opset 17, no KV-cache inputs)')
+    tr.command('export-onnx').description('export a GPT-2 (with KV-cache inputs unless --no-kv-cache) or BERT folder to OUT/onnx/model.onnx (opset 17)')
       .requiredOption('--model <dir>', 'HF model folder')
-      .requiredOption('--out <dir>', 'output folder (config.json and onnx/model.onnx are written there)'),
+      .requiredOption('--out <dir>', 'output folder (config.json and onnx/model.onnx are written there)')
+      .option('--no-kv-cache', 'GPT-2: leave out the past_key_values inputs / present outputs'),
     async (cmd: Command) => {
-      const o = cmd.opts<{ model: string; out: string }>();
+      const o = cmd.opts<{ model: string; out: string; kvCache: boolean }>();
       const { initBackend, ConfigError } = await import('@llm/core');
       await initBackend();
       const { loadPretrained } = await import('./hub.js');
@@ -119,7 +120,7 @@ export function register(program: Command): void {
       const m = await loadPretrained(o.model);
       try {
         if (!(m instanceof Gpt2) && !(m instanceof Bert)) throw new ConfigError(`ONNX export supports gpt2 and bert, not '${m.modelType}'`, { file: o.model, field: 'model_type' });
-        const files = await exportOnnx(m, o.out);
+        const files = await exportOnnx(m, o.out, { kvCache: o.kvCache });
         return { json: { model: o.model, out: o.out, files }, human: files.map((f) => `wrote ${f}`) };
       } finally {
         m.dispose();

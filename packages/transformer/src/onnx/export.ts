@@ -124,7 +124,8 @@ export interface Gpt2OnnxOptions {
   /**
    * Add KV-cache inputs `past_key_values.{i}.key|value` `[batch, heads, past, head_dim]` and outputs
    * `present.{i}.key|value` (transformers.js / Optimum naming); `attention_mask` then covers
-   * `past + sequence` positions. Feed tensors with `past = 0` for the first step.
+   * `past + sequence` positions. Feed tensors with `past = 0` for the first step. Default true:
+   * transformers.js runs decoder-only models through these inputs.
    */
   kvCache?: boolean;
 }
@@ -135,7 +136,7 @@ export function gpt2ToOnnx(m: Gpt2, options: Gpt2OnnxOptions = {}): Uint8Array {
   const g = new GraphBuilder();
   const D = c.nEmbd;
   const hd = D / c.nHead;
-  const kv = options.kvCache ?? false;
+  const kv = options.kvCache ?? true;
   const shape = g.op1('Shape', ['input_ids']);
   const T = g.op1('Gather', [shape, g.i64([1], [])], { axis: 0 });
   const Tvec = g.op1('Slice', [shape, g.i64([1]), g.i64([2])]);

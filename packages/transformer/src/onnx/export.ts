@@ -155,7 +155,7 @@ export function gpt2ToOnnx(m: Gpt2, options: Gpt2OnnxOptions = {}): Uint8Array {
   const causalT = g.op1('Slice', [g.weight('causal_mask', [1, 1, P, P], causal), starts, ends, g.i64([2, 3])]);
   const mask = g.op1('Add', [causalT, paddingMaskNode(g, 'attention_mask')]);
   const ln = (input: string, p: string) => g.op1('LayerNormalization', [input, param(g, m, `${p}.weight`), param(g, m, `${p}.bias`)], { axis: -1, epsilon: { f: c.layerNormEps } });
-  const split = g.i64([0, 0, c.nHead, hd]);
+  const split = kv ? g.i64([0, 0, c.nHead, hd]) : '';
   const inputs = [valueInfo('input_ids', OnnxType.INT64, ['batch_size', 'sequence_length']), valueInfo('attention_mask', OnnxType.INT64, ['batch_size', kv ? 'total_sequence_length' : 'sequence_length'])];
   const outputs = [valueInfo('logits', OnnxType.FLOAT, ['batch_size', 'sequence_length', c.vocabSize])];
   for (let i = 0; i < c.nLayer; i++) {

@@ -25,7 +25,7 @@ function num(name: string, v: string | undefined, int = false): number | undefin
   return n;
 }
 
-interface GenerateFlags { model: string; prompt?: string; ids?: string; maxTokens?: string; temperature?: string; topP?: string; topK?: string; repetitionPenalty?: string; stop?: string[]; seed?: string }
+interface GenerateFlags { model: string; prompt?: string; ids?: string; maxTokens?: string; temperature?: string; topP?: string; topK?: string; repetitionPenalty?: string; stop?: string[]; seed?: string; backend: string }
 
 /** Add `transformer` and its subcommands to `program`. */
 export function register(program: Command): void {
@@ -42,9 +42,11 @@ export function register(program: Command): void {
       .option('--top-k <k>', 'keep the k most likely tokens')
       .option('--repetition-penalty <r>', 'HF repetition penalty')
       .option('--stop <s...>', 'stop strings')
-      .option('--seed <s>', 'sampling seed', '0'),
+      .option('--seed <s>', 'sampling seed', '0')
+      .option('--backend <b>', 'tfjs, or onnx for a folder exported with export-onnx', 'tfjs'),
     async (cmd: Command) => {
       const o = cmd.opts<GenerateFlags>();
+      if (o.backend !== 'tfjs' && o.backend !== 'onnx') throw new InputError(`--backend must be tfjs or onnx, got '${o.backend}'`, { field: '--backend' });
       if ((o.prompt === undefined) === (o.ids === undefined)) throw new InputError('give exactly one of --prompt or --ids', { field: '--prompt' });
       const { initBackend } = await import('@llm/core');
       await initBackend();
@@ -54,7 +56,7 @@ export function register(program: Command): void {
       };
       if (o.prompt !== undefined) {
         const { loadLanguageModel } = await import('./load.js');
-        const lm = await loadLanguageModel(o.model);
+        const lm = await loadLanguageModel(o.model, { backend: o.backend as 'tfjs' | 'onnx' });
         try {
           const r = await lm.generate(o.prompt, opts);
           return { json: { model: o.model, prompt: o.prompt, text: r.text, tokens: r.tokens, finishReason: r.finishReason, usage: r.usage }, human: o.prompt + r.text };
@@ -64,7 +66,7 @@ export function register(program: Command): void {
       }
       const { loadCausalLM } = await import('./hub.js');
       const { generateIds } = await import('./generate.js');
-      const model = await loadCausalLM(o.model);
+      const model = o.backend === 'onnx' ? await (await import('./onnx/runtime.js')).OnnxCausalLM.load(o.model) : await loadCausalLM(o.model);
       try {
         const prompt = parseIds(o.ids!);
         for (const id of prompt) if (id >= model.vocabSize) throw new InputError(`token id ${id} is outside the vocabulary (vocab_size ${model.vocabSize})`, { field: '--ids' });

@@ -26,9 +26,16 @@ export async function loadTokenizer(dir: string): Promise<Tokenizer> {
   return tokenizerLoader(dir);
 }
 
-/** Load a GPT-2 / LLaMA folder as a `LanguageModel` (tokenizer from `options.tokenizer` or the registered loader). */
-export async function loadLanguageModel(dir: string, options: TransformerLanguageModelOptions & { tokenizer?: Tokenizer } = {}): Promise<TransformerLanguageModel> {
-  const model = await loadCausalLM(dir);
+/** Where a causal model runs: tfjs (training, small runs) or onnxruntime-node on `DIR/onnx/model.onnx`. */
+export type InferenceBackend = 'tfjs' | 'onnx';
+
+/**
+ * Load a GPT-2 / LLaMA folder as a `LanguageModel` (tokenizer from `options.tokenizer` or the
+ * registered loader). `backend` picks the inference path in this one place: `tfjs` (default) or
+ * `onnx` (an exported folder, see `exportOnnx`). GGUF models run through `@llm/quant`.
+ */
+export async function loadLanguageModel(dir: string, options: TransformerLanguageModelOptions & { tokenizer?: Tokenizer; backend?: InferenceBackend } = {}): Promise<TransformerLanguageModel> {
+  const model = options.backend === 'onnx' ? await (await import('./onnx/runtime.js')).OnnxCausalLM.load(dir) : await loadCausalLM(dir);
   try {
     const tokenizer = options.tokenizer ?? (await loadTokenizer(dir));
     const chatTemplate = options.chatTemplate ?? (await loadChatTemplate(dir));

@@ -43,7 +43,7 @@ describe('llm transformer CLI', () => {
     expect(top[0]![1]).toBe(Math.max(...(json.logits as number[])));
   });
 
-  it('export-onnx writes onnx/model.onnx and config.json; T5 is refused with E_CONFIG', async () => {
+  it('export-onnx writes onnx/model.onnx and config.json, generate --backend onnx runs it; T5 is refused with E_CONFIG', async () => {
     const { mkdtempSync, existsSync } = await import('node:fs');
     const { tmpdir } = await import('node:os');
     const out = mkdtempSync(join(tmpdir(), 'tr-cli-onnx-'));
@@ -51,6 +51,11 @@ describe('llm transformer CLI', () => {
     expect(code).toBe(0);
     expect(existsSync(join(out, 'onnx', 'model.onnx'))).toBe(true);
     expect((json.files as string[]).length).toBe(2);
+    const ref = reference('gpt2');
+    const prompt = (ref.input_ids as number[][])[0]!;
+    const gen = await run(['generate', '--model', out, '--backend', 'onnx', '--ids', prompt.join(','), '--max-tokens', '10', '--temperature', '0']);
+    expect(gen.code).toBe(0);
+    expect(gen.json.tokens).toEqual((ref.greedy_ids as number[]).slice(prompt.length));
     const bad = await run(['export-onnx', '--model', join(FIXTURES, 't5'), '--out', out]);
     expect(bad.code).toBe(2);
     expect((bad.json.error as { code: string }).code).toBe('E_CONFIG');

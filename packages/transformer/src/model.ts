@@ -6,6 +6,7 @@
 import { FormatError, Rng, createProgress, tf, throwIfAborted, type Tensor, type Variable } from '@llm/core';
 import { CheckpointReader, writeCheckpoint, type HostTensor, type WriteCheckpointOptions } from './checkpoint.js';
 import type { KVCache } from './nn/attention.js';
+import { releaseTransposed } from './nn/layers.js';
 
 /** One parameter: HF name, shape and how to initialise it. */
 export interface ParamSpec {
@@ -125,7 +126,9 @@ export abstract class PretrainedModel {
   }
 
   private setWeight(name: string, value: Tensor): void {
-    this.weights.get(name)?.dispose();
+    const old = this.weights.get(name);
+    if (old) releaseTransposed(old);
+    old?.dispose();
     this.weights.set(name, tf.variable(value, true, `${this.modelType}/${name}/${variableCounter++}`));
     value.dispose();
   }
@@ -185,7 +188,10 @@ export abstract class PretrainedModel {
 
   /** Free the weights. */
   dispose(): void {
-    for (const v of this.weights.values()) v.dispose();
+    for (const v of this.weights.values()) {
+      releaseTransposed(v);
+      v.dispose();
+    }
     this.weights.clear();
   }
 }

@@ -93,3 +93,22 @@ describe('a tiny GPT learns, checkpoints and resumes exactly', () => {
     a.dispose(); b.dispose(); optA.dispose(); optB.dispose();
   });
 });
+
+describe('cached weight transposes follow training', () => {
+  it('inference after an optimizer step uses the updated weights', async () => {
+    const cfg = { vocabSize: 12, nPositions: 16, nEmbd: 16, nLayer: 1, nHead: 2, nInner: 32, activation: 'gelu_new' as const, layerNormEps: 1e-5, dropout: 0 };
+    const m = new Gpt2(cfg).initRandom(1);
+    const ids = [[1, 2, 3, 4]];
+    const before = m.forward(ids).dataSync().slice();
+    const opt = new AdamW({ lr: 0.05 });
+    trainStep(m, opt, 1, () => causalLmLoss(m, [[1, 2, 3, 4, 5]]));
+    const after = m.forward(ids).dataSync();
+    expect(Array.from(after)).not.toEqual(Array.from(before));
+    const dir = mkdtempSync(join(tmpdir(), 'tr-tcache-'));
+    await m.save(dir);
+    const { loadPretrained } = await import('../src/index.js');
+    const fresh = await loadPretrained(dir);
+    expect(Array.from((fresh as Gpt2).forward(ids).dataSync())).toEqual(Array.from(after));
+    m.dispose(); fresh.dispose(); opt.dispose();
+  });
+});

@@ -25,6 +25,31 @@ export const matmul2d = tf.customGrad((...args: Array<Tensor | tf.GradSaveFunc>)
   };
 }) as (a: Tensor, b: Tensor) => Tensor;
 
+const transposed = new WeakMap<Tensor, { dataId: object; t: Tensor }>();
+
+/**
+ * `weightᵀ`, cached per weight outside gradient recording (inference, decoding): transposing every
+ * projection on every decode step dominated decode time. Under `tf.variableGrads` the transpose is
+ * recomputed so gradients reach the weight. A cache entry follows the weight's data (`assign`
+ * replaces it) and is freed by {@link releaseTransposed}.
+ */
+export function transposedWeight(weight: Tensor): Tensor {
+  const recording = (tf.engine().state as unknown as { gradientDepth?: number }).gradientDepth ?? 0;
+  if (recording > 0) return tf.transpose(weight);
+  const hit = transposed.get(weight);
+  if (hit && hit.dataId === weight.dataId && !hit.t.isDisposed) return hit.t;
+  hit?.t.dispose();
+  const t = tf.keep(tf.transpose(weight));
+  transposed.set(weight, { dataId: weight.dataId, t });
+  return t;
+}
+
+/** Free the cached transpose of `weight` (call before disposing it). */
+export function releaseTransposed(weight: Tensor): void {
+  transposed.get(weight)?.t.dispose();
+  transposed.delete(weight);
+}
+
 /** `x @ weight^T + bias` with `weight` shaped `[out, in]` (torch `nn.Linear`). Works on any leading shape. */
 export function linear(x: Tensor, weight: Tensor, bias?: Tensor): Tensor {
   const inDim = x.shape[x.shape.length - 1]!;
@@ -32,7 +57,7 @@ export function linear(x: Tensor, weight: Tensor, bias?: Tensor): Tensor {
   const lead = x.shape.slice(0, -1);
   const rows = x.size / inDim;
   workCounter.linearMacs += rows * inDim * outDim;
-  let y: Tensor = matmul2d(tf.reshape(x, [rows, inDim]), tf.transpose(weight));
+  let y: Tensor = matmul2d(tf.reshape(x, [rows, inDim]), transposedWeight(weight));
   if (bias) y = tf.add(y, bias);
   return tf.reshape(y, [...lead, outDim]);
 }

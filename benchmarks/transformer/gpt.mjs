@@ -100,6 +100,7 @@ const withoutCache = await decode(false);
 const threads = process.env.TORCH_THREADS ?? (backend === 'wasm' || backend === 'cpu' ? '1' : '0');
 const py = `
 import sys, time, json, torch
+sys.dont_write_bytecode = True
 sys.path.insert(0, ${JSON.stringify(join(root, 'tools/golden/transformer'))})
 import make_fixtures as mf
 t = int(${threads})

@@ -95,7 +95,7 @@ if (mode === 'setup') {
   step('checking import layers and cycles');
   must(process.execPath, [join(root, 'tools', 'check-imports.mjs')], 'import check');
   step('type-checking and testing every package (turbo run typecheck test)');
-  const code = run(pnpmBin, ['exec', 'turbo', 'run', 'typecheck', 'test', '--concurrency=1', ...rest]);
+  const code = run(pnpmBin, ['exec', 'turbo', 'run', 'typecheck', 'test', '--concurrency=1', '--continue', ...rest]);
   const s = summarizeTests();
   console.log(`\n${s.files} test suites reported`);
   console.log(`tests: ${s.passed} passed, ${s.failed} failed, ${s.skipped} skipped`);

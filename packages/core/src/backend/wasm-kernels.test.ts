@@ -84,7 +84,7 @@ describe('wasm training kernels agree with cpu', () => {
 
   it('an embedding model trains on wasm with Adam (loss goes down)', async () => {
     tf.setBackend('wasm');
-    const emb = tf.variable(tf.randomNormal([20, 4], 0, 0.1, 'float32', 3));
+    const emb = tf.variable(tf.randomNormal<tf.Rank.R2>([20, 4], 0, 0.1, 'float32', 3));
     const target = tf.tensor2d(new Rng(4).normalArray(7 * 4), [7, 4]);
     const idx = tf.tensor1d(ids, 'int32');
     const opt = tf.train.adam(0.05);

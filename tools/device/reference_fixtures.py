@@ -264,9 +264,10 @@ def sacrebleu_scores():
         s = b.corpus_score(hyps[:50], [refs[:50], refs2[:50]])
         res['corpus'].append({'tokenize': '13a', 'lowercase': False, 'smooth': 'exp', 'refs': 2, 'subset': 50, 'effective_order': eff, 'score': s.score,
                               'counts': s.counts, 'totals': s.totals, 'precisions': s.precisions, 'bp': s.bp, 'sys_len': s.sys_len, 'ref_len': s.ref_len, 'signature': str(b.get_signature())})
-    s = BLEU().corpus_score(hyps, [refs, refs2])
+    b = BLEU()
+    s = b.corpus_score(hyps, [refs, refs2])
     res['corpus'].append({'tokenize': '13a', 'lowercase': False, 'smooth': 'exp', 'refs': 2, 'score': s.score, 'counts': s.counts, 'totals': s.totals,
-                          'precisions': s.precisions, 'bp': s.bp, 'sys_len': s.sys_len, 'ref_len': s.ref_len, 'signature': str(BLEU().get_signature())})
+                          'precisions': s.precisions, 'bp': s.bp, 'sys_len': s.sys_len, 'ref_len': s.ref_len, 'signature': str(b.get_signature())})
     for smooth, val in [('exp', None), ('floor', 0.1), ('add-k', 1), ('none', None)]:
         b = BLEU(effective_order=True, smooth_method=smooth, smooth_value=val)
         for i in range(100):

@@ -47,9 +47,13 @@ describe('llm CLI', () => {
     expect(help.stdout).toContain('tour');
   });
 
+  it('tour rejects a bad level', () => {
+    expect(llm(['tour', '--level', '7']).code).toBe(2);
+  });
+
   it('tour runs level 0 and writes its report', () => {
     const dir = mkdtempSync(join(tmpdir(), 'llm-tour-'));
-    const r = llm(['tour', '--only', 'runtime', '--artifacts', dir, '--json']);
+    const r = llm(['tour', '--level', '0', '--artifacts', dir, '--json']);
     expect(r.code).toBe(0);
     const report = r.last() as { steps: Array<{ id: string; metrics: { devAccuracy: number; majority: number } }> };
     expect(report.steps[0]!.id).toBe('runtime');

@@ -16,6 +16,9 @@ const pnpmBin = join(toolsDir, 'node_modules', '.bin', 'pnpm');
 const env = {
   ...process.env,
   PATH: `${join(toolsDir, 'node_modules', '.bin')}${process.platform === 'win32' ? ';' : ':'}${process.env.PATH ?? ''}`,
+  // node-gyp (hnswlib-node, better-sqlite3, the @llm/core kernel pack) builds against the system's
+  // Node headers: pnpm 12 does not pass .npmrc's nodedir to it, so set it here too.
+  ...(process.env.npm_config_nodedir || !existsSync('/usr/include/node/node.h') ? {} : { npm_config_nodedir: '/usr' }),
   TURBO_TELEMETRY_DISABLED: '1',
   DO_NOT_TRACK: '1',
   TURBO_NO_UPDATE_NOTIFIER: '1',

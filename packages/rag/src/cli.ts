@@ -92,6 +92,39 @@ export function register(program: Command): void {
   );
 
   commandAction(
+    rag.command('chat').description('a terminal chat over the knowledge base (one question per line; empty line or Ctrl-D ends)')
+      .requiredOption('--index <dir>', 'knowledge-base folder')
+      .option('--k <n>', 'passages to read', '5')
+      .option('--embedder <name>', 'the embedder the index was built with', 'none'),
+    async (cmd: Command) => {
+      const o = cmd.opts<{ index: string; k: string; embedder: string }>();
+      const { KnowledgeBase } = await import('./knowledge-base.js');
+      const { extractiveAnswer } = await import('./answer/answer.js');
+      const { createInterface } = await import('node:readline');
+      const kb = await KnowledgeBase.open(o.index, { embedder: await embedderFor(o.embedder) });
+      const rl = createInterface({ input: process.stdin, output: process.stderr, terminal: Boolean(process.stdin.isTTY) });
+      let asked = 0;
+      try {
+        if (process.stdin.isTTY) process.stderr.write(`${kb.size} chunks loaded. Ask a question (empty line to quit).\n`);
+        rl.setPrompt('? ');
+        if (process.stdin.isTTY) rl.prompt();
+        for await (const line of rl) {
+          const q = line.trim();
+          if (!q) break;
+          const a = extractiveAnswer(q, await kb.retrieve(q, { k: Number(o.k) }));
+          asked++;
+          process.stdout.write(`${a.answer}\n${a.citations.map((c) => `  [${c.n}] ${c.source}${c.page !== undefined ? `, page ${c.page}` : ''}`).join('\n')}\n\n`);
+          if (process.stdin.isTTY) rl.prompt();
+        }
+      } finally {
+        rl.close();
+        kb.close();
+      }
+      return { json: { questions: asked }, human: [] };
+    },
+  );
+
+  commandAction(
     rag.command('info').description('documents and chunks in a knowledge base').requiredOption('--index <dir>', 'knowledge-base folder'),
     async (cmd: Command) => {
       const { DocumentStore } = await import('./store/sqlite.js');

@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { existsSync } from 'node:fs';
 import { createProgress, initBackend, listDatasets, matmulProbe, Rng, tf, writeCurvesSvg, MetricsLog, datasetRows, throwIfAborted } from '@llm/core';
 import type { PendingStage, TourStep } from './types.js';
+import { ragStep } from './rag.js';
 
 /**
  * Level 0: the runtime. Chooses the backend, probes its speed, lists the bundled data, and
@@ -90,7 +91,7 @@ const runtimeStep: TourStep = {
 };
 
 /** Steps that run, in order. Each curriculum package adds its own as it lands. */
-export const TOUR_STEPS: readonly TourStep[] = [runtimeStep];
+export const TOUR_STEPS: readonly TourStep[] = [runtimeStep, ragStep];
 
 /** Stages not yet built: the report lists them so a learner sees what is coming. */
 export const PENDING_STAGES: readonly PendingStage[] = [

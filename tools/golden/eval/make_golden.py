@@ -72,3 +72,32 @@ for r in bible[2000:2040]:
     sents.append({'hyp': r['en_kjv'], 'ref': r['en_web'], 'nltk_sentence_bleu': sentence_bleu([ref], h)})
 json.dump({'nltk_version': nltk.__version__, 'corpus': cases, 'sentence': sents}, gzip.open(os.path.join(OUT, 'nltk-bleu.json.gz'), 'wt', encoding='utf-8'), ensure_ascii=False)
 print('bleu cases', len(cases), file=sys.stderr)
+
+# --- inter-rater agreement (nltk.metrics.agreement) -------------------------------------------
+import random
+from nltk.metrics.agreement import AnnotationTask
+from nltk.metrics.distance import interval_distance, binary_distance
+rnd = random.Random(4)
+agree = []
+for case in range(6):
+    n_raters = 2 if case < 3 else 4
+    items = 30 + 5 * case
+    truth = [rnd.randint(1, 5) for _ in range(items)]
+    ratings = {}
+    for r in range(n_raters):
+        col = []
+        for u in range(items):
+            if n_raters > 2 and rnd.random() < 0.15:
+                col.append(None)  # missing rating
+            else:
+                col.append(min(5, max(1, truth[u] + rnd.choice([-1, 0, 0, 0, 1]))))
+        ratings['r%d' % r] = col
+    data = [(r, 'u%d' % u, v) for r, col in ratings.items() for u, v in enumerate(col) if v is not None]
+    entry = {'ratings': ratings,
+             'alpha_nominal': AnnotationTask(data=data, distance=binary_distance).alpha(),
+             'alpha_interval': AnnotationTask(data=data, distance=interval_distance).alpha()}
+    if n_raters == 2:
+        entry['kappa'] = AnnotationTask(data=data, distance=binary_distance).kappa()
+    agree.append(entry)
+json.dump({'nltk_version': nltk.__version__, 'cases': agree}, open(os.path.join(OUT, 'agreement.json'), 'w'))
+print('agreement cases', len(agree), file=sys.stderr)

@@ -123,3 +123,15 @@ describe('hallucination helpers', () => {
     expect(cosine([1, 0], [0, 1])).toBe(0);
   });
 });
+
+describe('BLEU with a vocabulary beyond 65536 tokens (two-unit n-gram keys)', () => {
+  it('gives the same segment statistics', () => {
+    const filler = Array.from({ length: 70000 }, (_, i) => `w${i}`).join(' ');
+    const hyp = 'the cat sat on the mat today';
+    const ref = 'the cat was sitting on the mat today';
+    const big = new Bleu().segmentStatistics([filler, hyp], [[filler, ref]]);
+    const small = new Bleu().segmentStatistics([hyp], [[ref]]);
+    expect(big[1]).toEqual(small[0]);
+    expect(big[0]![2]).toBe(70000);
+  });
+});

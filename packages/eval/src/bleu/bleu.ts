@@ -55,17 +55,66 @@ function myLog(x: number): number {
   return x === 0 ? -9999999999 : Math.log(x);
 }
 
-/** Count all n-grams of orders 1..maxOrder of a token list, keyed `n\u0001tokens`. */
-function countNgrams(tokens: readonly string[], maxOrder: number): Map<string, number> {
-  const m = new Map<string, number>();
-  for (let n = 1; n <= maxOrder; n++) {
-    for (let i = 0; i + n <= tokens.length; i++) {
-      const key = n === 1 ? tokens[i]! : tokens.slice(i, i + n).join(' ');
-      const k = `${n}\u0001${key}`;
-      m.set(k, (m.get(k) ?? 0) + 1);
+/** An encoded segment: one UTF-16 unit per token id (two when an id is ≥ 65536). */
+interface Encoded {
+  text: string;
+  width: 1 | 2;
+  length: number;
+}
+
+/**
+ * Token interning: every distinct token gets an integer id, and a segment is encoded as a string
+ * of fixed-width id units, so that an n-gram is a short substring — an exact, collision-free key
+ * that is fast to hash.
+ */
+class TokenCodec {
+  private readonly ids = new Map<string, number>();
+
+  encode(tokens: readonly string[]): Encoded {
+    let max = 0;
+    const codes = new Array<number>(tokens.length);
+    for (let i = 0; i < tokens.length; i++) {
+      const t = tokens[i]!;
+      let id = this.ids.get(t);
+      if (id === undefined) {
+        id = this.ids.size;
+        this.ids.set(t, id);
+      }
+      codes[i] = id;
+      if (id > max) max = id;
     }
+    if (max < 65536) {
+      let text = '';
+      for (let i = 0; i < codes.length; i += 8192) text += String.fromCharCode(...codes.slice(i, i + 8192));
+      return { text, width: 1, length: tokens.length };
+    }
+    let text = '';
+    for (const c of codes) text += String.fromCharCode(c >>> 16, c & 0xffff);
+    return { text, width: 2, length: tokens.length };
   }
-  return m;
+}
+
+/** Re-encode with two units per token (so keys are comparable with a width-2 segment). */
+function widen(e: Encoded): Encoded {
+  if (e.width === 2) return e;
+  let text = '';
+  for (let i = 0; i < e.text.length; i++) text += `\u0000${e.text[i]!}`;
+  return { text, width: 2, length: e.length };
+}
+
+/** Count all n-grams of orders 1..maxOrder of an encoded segment, one map per order. */
+function countNgrams(enc: Encoded, maxOrder: number): Map<string, number>[] {
+  const maps: Map<string, number>[] = [];
+  const { text, width, length } = enc;
+  for (let n = 1; n <= maxOrder; n++) {
+    const m = new Map<string, number>();
+    for (let i = 0; i + n <= length; i++) {
+      const key = text.substring(i * width, (i + n) * width);
+      m.set(key, (m.get(key) ?? 0) + 1);
+    }
+    maps.push(m);
+  }
+  return maps;
 }
 
 /**
@@ -119,7 +168,7 @@ export function computeBleu(
 
 /** Reference information for one segment: merged (max) n-gram counts and all lengths. */
 interface RefInfo {
-  ngrams: Map<string, number>;
+  ngrams: Map<string, number>[];
   lens: number[];
 }
 
@@ -160,17 +209,21 @@ export class Bleu implements StatsMetric<BleuScore> {
     return this.tokenizer.tokenize(pyRstrip(s));
   }
 
-  private refInfo(refs: readonly string[]): RefInfo {
-    let ngrams: Map<string, number> | null = null;
+  private refInfo(refs: readonly Encoded[]): RefInfo {
+    let ngrams: Map<string, number>[] | null = null;
     const lens: number[] = [];
-    for (const ref of refs) {
-      const toks = pySplit(this.preprocess(ref));
-      lens.push(toks.length);
-      const these = countNgrams(toks, this.maxNgramOrder);
+    for (const enc of refs) {
+      lens.push(enc.length);
+      const these = countNgrams(enc, this.maxNgramOrder);
       if (ngrams === null) ngrams = these;
-      else for (const [k, c] of these) if ((ngrams.get(k) ?? 0) < c) ngrams.set(k, c);
+      else {
+        for (let n = 0; n < these.length; n++) {
+          const dst = ngrams[n]!;
+          for (const [k, c] of these[n]!) if ((dst.get(k) ?? 0) < c) dst.set(k, c);
+        }
+      }
     }
-    return { ngrams: ngrams ?? new Map(), lens };
+    return { ngrams: ngrams ?? countNgrams({ text: '', width: 1, length: 0 }, this.maxNgramOrder), lens };
   }
 
   private static closestRefLen(hypLen: number, refLens: readonly number[]): number {
@@ -188,20 +241,32 @@ export class Bleu implements StatsMetric<BleuScore> {
     return closestLen;
   }
 
-  private segmentStats(hyp: string, info: RefInfo): number[] {
-    const toks = pySplit(this.preprocess(hyp));
+  private segmentStats(hyp: string, refs: readonly string[], codec: TokenCodec): number[] {
+    let h = codec.encode(pySplit(this.preprocess(hyp)));
+    let rs = refs.map((r) => codec.encode(pySplit(this.preprocess(r))));
+    if (h.width === 2 || rs.some((r) => r.width === 2)) {
+      h = widen(h);
+      rs = rs.map(widen);
+    }
+    const info = this.refInfo(rs);
     const N = this.maxNgramOrder;
-    const refLen = Bleu.closestRefLen(toks.length, info.lens);
+    const refLen = Bleu.closestRefLen(h.length, info.lens);
     const correct = new Array<number>(N).fill(0);
     const total = new Array<number>(N).fill(0);
-    const hypNgrams = countNgrams(toks, N);
-    for (const [k, c] of hypNgrams) {
-      const n = Number(k.slice(0, k.indexOf('\u0001'))) - 1;
-      total[n]! += c;
-      const r = info.ngrams.get(k);
-      if (r !== undefined) correct[n]! += Math.min(c, r);
+    const hypNgrams = countNgrams(h, N);
+    for (let n = 0; n < N; n++) {
+      const ref = info.ngrams[n]!;
+      let t = 0;
+      let c = 0;
+      for (const [k, cnt] of hypNgrams[n]!) {
+        t += cnt;
+        const r = ref.get(k);
+        if (r !== undefined) c += cnt < r ? cnt : r;
+      }
+      total[n] = t;
+      correct[n] = c;
     }
-    return [toks.length, refLen, ...correct, ...total];
+    return [h.length, refLen, ...correct, ...total];
   }
 
   /** @inheritdoc */
@@ -209,7 +274,8 @@ export class Bleu implements StatsMetric<BleuScore> {
     checkCorpus(hypotheses, references);
     const { segs, nrefs } = segmentsOf(references, hypotheses.length);
     this.nrefs = nrefs;
-    return hypotheses.map((h, i) => this.segmentStats(h, this.refInfo(segs[i]!)));
+    const codec = new TokenCodec();
+    return hypotheses.map((h, i) => this.segmentStats(h, segs[i]!, codec));
   }
 
   /** @inheritdoc */

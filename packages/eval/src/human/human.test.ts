@@ -126,18 +126,18 @@ describe.skipIf(!existsSync(CHROMIUM))(`end to end in headless Chromium (${CHROM
       await page.goto(server.url);
       await page.fill('#rater', 'zoe');
       await page.click('#start');
-      await page.waitForFunction(() => document.getElementById('progress')?.textContent === '0 of 4 judged');
+      await page.waitForFunction("document.getElementById('progress').textContent === '0 of 4 judged'");
       await judgeOne(page);
-      await page.waitForFunction(() => document.getElementById('progress')?.textContent === '1 of 4 judged');
+      await page.waitForFunction("document.getElementById('progress').textContent === '1 of 4 judged'");
       await judgeOne(page);
-      await page.waitForFunction(() => document.getElementById('progress')?.textContent === '2 of 4 judged');
+      await page.waitForFunction("document.getElementById('progress').textContent === '2 of 4 judged'");
       await page.close();
       // Come back later: the page resumes at task 3 of 4.
       page = await browser.newPage();
       await page.goto(`${server.url}?rater=zoe`);
-      await page.waitForFunction(() => document.getElementById('progress')?.textContent === '2 of 4 judged');
+      await page.waitForFunction("document.getElementById('progress').textContent === '2 of 4 judged'");
       await judgeOne(page);
-      await page.waitForFunction(() => document.getElementById('progress')?.textContent === '3 of 4 judged');
+      await page.waitForFunction("document.getElementById('progress').textContent === '3 of 4 judged'");
       await judgeOne(page);
       await page.waitForSelector('#done:not(.hidden)');
     } finally {

@@ -10,17 +10,27 @@
  * which differ from JavaScript's `\s` (Python includes U+001C–U+001F and U+0085; JS includes U+FEFF).
  */
 export const PY_WHITESPACE = '\\t\\n\\v\\f\\r\\x1c-\\x1f \\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000';
-const PY_WS_RUN = new RegExp(`[${PY_WHITESPACE}]+`);
-const PY_WS_LEAD = new RegExp(`^[${PY_WHITESPACE}]+`);
-const PY_WS_TRAIL = new RegExp(`[${PY_WHITESPACE}]+$`);
+
+/** Whether a UTF-16 code unit is Python whitespace (`str.isspace()`). */
+export function isPyWhitespace(c: number): boolean {
+  if (c <= 0x20) return c === 0x20 || (c >= 0x09 && c <= 0x0d) || (c >= 0x1c && c <= 0x1f);
+  if (c < 0x85) return false;
+  return c === 0x85 || c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000;
+}
 
 /** Python's `s.split()` (no argument): split on runs of whitespace, dropping empty pieces. */
 export function pySplit(s: string): string[] {
-  if (s.length === 0) return [];
-  const parts = s.split(PY_WS_RUN);
-  if (parts.length > 0 && parts[0] === '') parts.shift();
-  if (parts.length > 0 && parts[parts.length - 1] === '') parts.pop();
-  return parts;
+  const out: string[] = [];
+  const n = s.length;
+  let i = 0;
+  while (i < n) {
+    while (i < n && isPyWhitespace(s.charCodeAt(i))) i++;
+    if (i >= n) break;
+    const start = i;
+    while (i < n && !isPyWhitespace(s.charCodeAt(i))) i++;
+    out.push(s.slice(start, i));
+  }
+  return out;
 }
 
 /** Python's `' '.join(s.split())`. */
@@ -30,12 +40,16 @@ export function pyNormalizeSpaces(s: string): string {
 
 /** Python's `s.rstrip()`. */
 export function pyRstrip(s: string): string {
-  return s.replace(PY_WS_TRAIL, '');
+  let e = s.length;
+  while (e > 0 && isPyWhitespace(s.charCodeAt(e - 1))) e--;
+  return e === s.length ? s : s.slice(0, e);
 }
 
 /** Python's `s.strip()`. */
 export function pyStrip(s: string): string {
-  return s.replace(PY_WS_LEAD, '').replace(PY_WS_TRAIL, '');
+  let b = 0;
+  while (b < s.length && isPyWhitespace(s.charCodeAt(b))) b++;
+  return pyRstrip(s.slice(b));
 }
 
 const SURROGATE = /[\uD800-\uDFFF]/;

@@ -8,6 +8,7 @@ import { ConfigError } from '@llm/core';
 import { pyFixed, pyRstrip, pySplit } from '../text.js';
 import { checkCorpus, formatSignature, segmentsOf, sumStats, type CorpusScore, type SignatureExtras, type StatsMetric } from '../metric.js';
 import { getBleuTokenizer, type BleuTokenizer, type BleuTokenizerName } from './tokenizers.js';
+import { NgramTable } from './ngram-table.js';
 
 /** BLEU smoothing methods (Chen & Cherry 2014): none, floor (method 1), add-k (2), exp (3, NIST). */
 export type SmoothMethod = 'none' | 'floor' | 'add-k' | 'exp';
@@ -69,6 +70,23 @@ interface Encoded {
  */
 class TokenCodec {
   private readonly ids = new Map<string, number>();
+
+  /** Integer ids of tokens, and the largest. */
+  idsOf(tokens: readonly string[]): { ids: Int32Array; max: number } {
+    const out = new Int32Array(tokens.length);
+    let max = 0;
+    for (let i = 0; i < tokens.length; i++) {
+      const t = tokens[i]!;
+      let id = this.ids.get(t);
+      if (id === undefined) {
+        id = this.ids.size;
+        this.ids.set(t, id);
+      }
+      out[i] = id;
+      if (id > max) max = id;
+    }
+    return { ids: out, max };
+  }
 
   encode(tokens: readonly string[]): Encoded {
     let max = 0;
@@ -241,9 +259,60 @@ export class Bleu implements StatsMetric<BleuScore> {
     return closestLen;
   }
 
+  private tables: { ref: NgramTable; tmp: NgramTable; hyp: NgramTable } | null = null;
+
+  /**
+   * Segment statistics through typed hash tables keyed by 16-bit token ids (orders ≤ 4, fewer
+   * than 65536 distinct tokens so far): no allocation per n-gram.
+   */
+  private fastStats(hypToks: readonly string[], refToks: ReadonlyArray<readonly string[]>, codec: TokenCodec): number[] | null {
+    const N = this.maxNgramOrder;
+    if (N > 4) return null;
+    const h = codec.idsOf(hypToks);
+    const rs = refToks.map((t) => codec.idsOf(t));
+    if (h.max >= 65536 || rs.some((r) => r.max >= 65536)) return null;
+    const t = (this.tables ??= { ref: new NgramTable(), tmp: new NgramTable(), hyp: new NgramTable() });
+    const correct = new Array<number>(N).fill(0);
+    const total = new Array<number>(N).fill(0);
+    const hiOf = (ids: Int32Array, i: number, n: number) => (n === 1 ? ids[i]! : ids[i]! * 65536 + ids[i + 1]!);
+    const loOf = (ids: Int32Array, i: number, n: number) => (n <= 2 ? 0 : n === 3 ? ids[i + 2]! : ids[i + 2]! * 65536 + ids[i + 3]!);
+    for (let n = 1; n <= N; n++) {
+      if (rs.length === 1) {
+        const r = rs[0]!.ids;
+        for (let i = 0; i + n <= r.length; i++) t.ref.add(hiOf(r, i, n), loOf(r, i, n));
+      } else {
+        for (const { ids: r } of rs) {
+          for (let i = 0; i + n <= r.length; i++) t.tmp.add(hiOf(r, i, n), loOf(r, i, n));
+          for (const s of t.tmp.slots) t.ref.max(t.tmp.keyHi(s), t.tmp.keyLo(s), t.tmp.count(s));
+          t.tmp.clear();
+        }
+      }
+      const hid = h.ids;
+      for (let i = 0; i + n <= hid.length; i++) t.hyp.add(hiOf(hid, i, n), loOf(hid, i, n));
+      let c = 0;
+      let tot = 0;
+      for (const s of t.hyp.slots) {
+        const cnt = t.hyp.count(s);
+        tot += cnt;
+        const r = t.ref.get(t.hyp.keyHi(s), t.hyp.keyLo(s));
+        c += cnt < r ? cnt : r;
+      }
+      correct[n - 1] = c;
+      total[n - 1] = tot;
+      t.ref.clear();
+      t.hyp.clear();
+    }
+    const refLen = Bleu.closestRefLen(hypToks.length, refToks.map((r) => r.length));
+    return [hypToks.length, refLen, ...correct, ...total];
+  }
+
   private segmentStats(hyp: string, refs: readonly string[], codec: TokenCodec): number[] {
-    let h = codec.encode(pySplit(this.preprocess(hyp)));
-    let rs = refs.map((r) => codec.encode(pySplit(this.preprocess(r))));
+    const hypToks = pySplit(this.preprocess(hyp));
+    const refToks = refs.map((r) => pySplit(this.preprocess(r)));
+    const fast = this.fastStats(hypToks, refToks, codec);
+    if (fast) return fast;
+    let h = codec.encode(hypToks);
+    let rs = refToks.map((r) => codec.encode(r));
     if (h.width === 2 || rs.some((r) => r.width === 2)) {
       h = widen(h);
       rs = rs.map(widen);

@@ -5,7 +5,7 @@
  */
 import { ConfigError } from '@llm/core';
 import { hasAstral, pySplit, pyFixed } from './text.js';
-import { checkCorpus, formatSignature, segmentsOf, sumStats, type CorpusScore, type SignatureExtras, type StatsMetric } from './metric.js';
+import { checkCorpus, formatSignature, segmentsOf, sumStats, type CorpusScore, type SignatureExtras, type StatsMetric, type StatsOptions, stepProgress } from './metric.js';
 
 /** Options of {@link Chrf}; defaults are sacreBLEU's (chrF2: char order 6, word order 0, beta 2). */
 export interface ChrfOptions {
@@ -166,11 +166,12 @@ export class Chrf implements StatsMetric<ChrfScore> {
   }
 
   /** @inheritdoc */
-  segmentStatistics(hypotheses: readonly string[], references: ReadonlyArray<ReadonlyArray<string | null | undefined>>): number[][] {
+  segmentStatistics(hypotheses: readonly string[], references: ReadonlyArray<ReadonlyArray<string | null | undefined>>, options?: StatsOptions): number[][] {
     checkCorpus(hypotheses, references);
     const { segs, nrefs } = segmentsOf(references, hypotheses.length);
     this.nrefs = nrefs;
     return hypotheses.map((h, i) => {
+      stepProgress(options, i, hypotheses.length);
       const hyp = this.ngrams(h);
       let best: number[] = [];
       let bestF = -1.0;

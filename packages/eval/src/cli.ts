@@ -8,6 +8,13 @@ import { commandAction, ConfigError, formatTable } from '@llm/core';
 
 const collect = (v: string, prev: string[] = []): string[] => [...prev, v];
 
+/** Progress on stderr for statistic extraction (quiet off a TTY). */
+async function statsProgress(label: string, total: number): Promise<{ options: { onProgress: (done: number) => void }; done: () => void }> {
+  const { createProgress } = await import('@llm/core');
+  const p = createProgress({ label, total, unit: 'segments' });
+  return { options: { onProgress: (d: number) => p.update(d) }, done: () => p.done() };
+}
+
 function num(v: string | undefined, name: string, { int = false, min = -Infinity } = {}): number | undefined {
   if (v === undefined) return undefined;
   const x = Number(v);
@@ -45,7 +52,9 @@ export function register(program: Command): void {
         tokenize: o.tokenize as never, lowercase: o.lowercase, smoothMethod: o.smooth as never, smoothValue: num(o.smoothValue, 'smooth-value', { min: 0 }),
         maxNgramOrder: num(o.maxNgramOrder, 'max-ngram-order', { int: true, min: 1 }), effectiveOrder: o.effectiveOrder,
       });
-      const stats = bleu.segmentStatistics(hyps, refs);
+      const prog = await statsProgress('bleu', hyps.length);
+      const stats = bleu.segmentStatistics(hyps, refs, prog.options);
+      prog.done();
       const score = bleu.scoreFromStats(stats.reduce((a, r) => a.map((x, i) => x + r[i]!), new Array<number>(stats[0]!.length).fill(0)));
       const width = num(o.width, 'width', { int: true, min: 0 })!;
       let ci: { mean: number; ci: number } | undefined;
@@ -75,7 +84,9 @@ export function register(program: Command): void {
         charOrder: num(o.charOrder, 'char-order', { int: true, min: 0 }), wordOrder: num(o.wordOrder, 'word-order', { int: true, min: 0 }),
         beta: num(o.beta, 'beta', { min: 0 }), lowercase: o.lowercase, whitespace: o.whitespace, epsSmoothing: o.epsSmoothing,
       });
-      const stats = chrf.segmentStatistics(hyps, refs);
+      const prog = await statsProgress('chrf', hyps.length);
+      const stats = chrf.segmentStatistics(hyps, refs, prog.options);
+      prog.done();
       const score = chrf.scoreFromStats(sumStats(stats));
       const extra = o.confidence ? { bs: num(o.bs, 'bs', { int: true, min: 2 })!, seed: num(o.seed, 'seed', { int: true })! } : {};
       const ci = o.confidence ? estimateCi(bootstrapScores(chrf, stats, { samples: extra.bs, seed: extra.seed })) : undefined;
@@ -98,7 +109,9 @@ export function register(program: Command): void {
       const { Ter, readAligned, bootstrapScores, estimateCi, sumStats } = await import('./index.js');
       const { hyps, refs } = await readAligned(o.hyp, o.ref);
       const ter = new Ter({ normalized: o.normalized, noPunct: !o.punct, asianSupport: o.asianSupport, caseSensitive: o.caseSensitive });
-      const stats = ter.segmentStatistics(hyps, refs);
+      const prog = await statsProgress('ter', hyps.length);
+      const stats = ter.segmentStatistics(hyps, refs, prog.options);
+      prog.done();
       const score = ter.scoreFromStats(sumStats(stats));
       const extra = o.confidence ? { bs: num(o.bs, 'bs', { int: true, min: 2 })!, seed: num(o.seed, 'seed', { int: true })! } : {};
       const ci = o.confidence ? estimateCi(bootstrapScores(ter, stats, { samples: extra.bs, seed: extra.seed })) : undefined;
@@ -166,7 +179,13 @@ export function register(program: Command): void {
       const scorer = new m.RougeScorer(types, { useStemmer: o.stem, unicode: o.unicode });
       const agg = new m.BootstrapAggregator({ nSamples: num(o.samples, 'samples', { int: true, min: 1 }), seed: num(o.seed, 'seed', { int: true }) });
       const sep = (s: string) => (o.sentenceSep ? s.split(o.sentenceSep).join('\n') : s);
-      hyps.forEach((h, i) => agg.addScores(scorer.scoreMulti(refs.map((r) => sep(r[i]!)), sep(h))));
+      const { createProgress } = await import('@llm/core');
+      const progress = createProgress({ label: 'rouge', total: hyps.length, unit: 'segments' });
+      hyps.forEach((h, i) => {
+        agg.addScores(scorer.scoreMulti(refs.map((r) => sep(r[i]!)), sep(h)));
+        if ((i & 255) === 255) progress.update(i + 1);
+      });
+      progress.done();
       const result = agg.aggregate();
       const rows = types.map((t) => {
         const a = result[t]!;

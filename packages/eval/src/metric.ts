@@ -4,7 +4,7 @@
  *
  * @packageDocumentation
  */
-import { InputError } from '@llm/core';
+import { InputError, throwIfAborted } from '@llm/core';
 
 /** A corpus-level score with its sacreBLEU-style signature. */
 export interface CorpusScore {
@@ -17,11 +17,25 @@ export interface CorpusScore {
 /** A metric computed from per-segment sufficient statistics that add up over a corpus. */
 export interface StatsMetric<S extends CorpusScore = CorpusScore> {
   /** Per-segment statistics for hypotheses against reference streams. */
-  segmentStatistics(hypotheses: readonly string[], references: ReadonlyArray<ReadonlyArray<string | null | undefined>>): number[][];
+  segmentStatistics(hypotheses: readonly string[], references: ReadonlyArray<ReadonlyArray<string | null | undefined>>, options?: StatsOptions): number[][];
   /** The score from statistics summed over (a sample of) segments. */
   scoreFromStats(stats: ArrayLike<number>): S;
   /** The reproducibility signature (`nrefs:1|case:mixed|…|version:2.6.0`). */
   signature(extra?: SignatureExtras): string;
+}
+
+/** Cancellation and progress for long statistic extractions. */
+export interface StatsOptions {
+  signal?: AbortSignal;
+  /** Called every 256 segments and at the end with (done, total). */
+  onProgress?: (done: number, total: number) => void;
+}
+
+/** Check cancellation and report progress for segment `i` of `n` (used inside metric loops). */
+export function stepProgress(options: StatsOptions | undefined, i: number, n: number): void {
+  if (!options) return;
+  if ((i & 255) === 0) throwIfAborted(options.signal);
+  if (options.onProgress && ((i + 1) % 256 === 0 || i + 1 === n)) options.onProgress(i + 1, n);
 }
 
 /** Extra signature fields added by resampling. */

@@ -6,7 +6,7 @@
  */
 import { ConfigError } from '@llm/core';
 import { pyFixed, pyRstrip, pySplit } from '../text.js';
-import { checkCorpus, formatSignature, segmentsOf, sumStats, type CorpusScore, type SignatureExtras, type StatsMetric } from '../metric.js';
+import { checkCorpus, formatSignature, segmentsOf, sumStats, type CorpusScore, type SignatureExtras, type StatsMetric, type StatsOptions, stepProgress } from '../metric.js';
 import { getBleuTokenizer, type BleuTokenizer, type BleuTokenizerName } from './tokenizers.js';
 import { NgramTable } from './ngram-table.js';
 
@@ -339,12 +339,15 @@ export class Bleu implements StatsMetric<BleuScore> {
   }
 
   /** @inheritdoc */
-  segmentStatistics(hypotheses: readonly string[], references: ReadonlyArray<ReadonlyArray<string | null | undefined>>): number[][] {
+  segmentStatistics(hypotheses: readonly string[], references: ReadonlyArray<ReadonlyArray<string | null | undefined>>, options?: StatsOptions): number[][] {
     checkCorpus(hypotheses, references);
     const { segs, nrefs } = segmentsOf(references, hypotheses.length);
     this.nrefs = nrefs;
     const codec = new TokenCodec();
-    return hypotheses.map((h, i) => this.segmentStats(h, segs[i]!, codec));
+    return hypotheses.map((h, i) => {
+      stepProgress(options, i, hypotheses.length);
+      return this.segmentStats(h, segs[i]!, codec);
+    });
   }
 
   /** @inheritdoc */

@@ -5,7 +5,7 @@
  * @packageDocumentation
  */
 import { pyRstrip, pySplit } from '../text.js';
-import { checkCorpus, formatSignature, segmentsOf, sumStats, type CorpusScore, type SignatureExtras, type StatsMetric } from '../metric.js';
+import { checkCorpus, formatSignature, segmentsOf, sumStats, type CorpusScore, type SignatureExtras, type StatsMetric, type StatsOptions, stepProgress } from '../metric.js';
 import { formatScoreLine } from '../chrf.js';
 import { tercomTokenize, type TercomOptions } from './tokenizer.js';
 
@@ -208,11 +208,12 @@ export class Ter implements StatsMetric<TerScore> {
   }
 
   /** @inheritdoc */
-  segmentStatistics(hypotheses: readonly string[], references: ReadonlyArray<ReadonlyArray<string | null | undefined>>): number[][] {
+  segmentStatistics(hypotheses: readonly string[], references: ReadonlyArray<ReadonlyArray<string | null | undefined>>, options?: StatsOptions): number[][] {
     checkCorpus(hypotheses, references);
     const { segs, nrefs } = segmentsOf(references, hypotheses.length);
     this.nrefs = nrefs;
     return hypotheses.map((h, i) => {
+      stepProgress(options, i, hypotheses.length);
       const hw = this.words(h);
       const refs = segs[i]!.map((r) => this.words(r));
       let refLengths = 0;

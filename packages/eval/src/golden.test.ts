@@ -62,3 +62,14 @@ describe('agreement equals nltk.metrics.agreement', () => {
     expect(cohensKappa(a, b)).toBeCloseTo(0.4, 12);
   });
 });
+
+describe('BLEU tokenizers equal Python re/regex on 603 real multilingual lines (tools/golden/eval/make_tokenizers.py)', async () => {
+  const { tokenize13a, tokenizeIntl, tokenizeZh } = await import('./bleu/tokenizers.js');
+  const { pyRstrip } = await import('./text.js');
+  const cases = JSON.parse(gunzipSync(readFileSync(new URL('../fixtures/golden/tokenizers.json.gz', import.meta.url))).toString('utf8')) as Array<{ line: string; '13a': string; intl: string; zh: string }>;
+  it.each([['13a', tokenize13a], ['intl', tokenizeIntl], ['zh', tokenizeZh]] as const)('%s', (name, fn) => {
+    expect(cases.length).toBeGreaterThan(600);
+    const wrong = cases.filter((c) => fn(pyRstrip(c.line)) !== c[name]).map((c) => ({ line: c.line, ours: fn(pyRstrip(c.line)), python: c[name] }));
+    expect(wrong.slice(0, 3)).toEqual([]);
+  });
+});

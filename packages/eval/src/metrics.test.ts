@@ -135,3 +135,18 @@ describe('BLEU with a vocabulary beyond 65536 tokens (two-unit n-gram keys)', ()
     expect(big[0]![2]).toBe(70000);
   });
 });
+
+describe('BLEU tokenizers beyond the published cases', async () => {
+  const { tokenizeZh, tokenize13a, tokenizeIntl, tokenizeChar } = await import('./bleu/tokenizers.js');
+  it('zh splits CJK characters and tokenizes the rest like 13a (without its padding)', () => {
+    expect(tokenizeZh('我爱北京天安门。Hello, world!')).toBe('我 爱 北 京 天 安 门 。 Hello , world !');
+    // sacreBLEU compares code points with two-character Python literals ('\u20000'), so U+2001–U+2A6D count as
+    // Chinese: the right single quote is split off.
+    expect(tokenizeZh('don’t')).toBe('don ’ t');
+  });
+  it('13a, intl and char', () => {
+    expect(tokenize13a('Hello, "world" &amp; 3.14-2 A.B.')).toBe('Hello , " world " & 3.14 - 2 A . B .');
+    expect(tokenizeIntl('¿Qué? 3,5 €')).toBe('¿ Qué ? 3,5 €');
+    expect(tokenizeChar('a😀b')).toBe('a 😀 b');
+  });
+});

@@ -96,6 +96,28 @@ describe('llm eval CLI', () => {
     expect((await run(['eval', 'squad', '--data', broken, '--pred', pred])).code).toBe(2);
     expect((await run(['eval', 'bleu', '--hyp', hyp, '--ref', ref1, '--tokenize', 'nope'])).code).toBe(2);
   });
+  it('human report reads the SQLite judgments; a missing database is a typed error', async () => {
+    const { JudgmentStore } = await import('./human/store.js');
+    const tasks = file('tasks.jsonl', '{"id": "a", "prompt": "p", "output": "o", "system": "s1"}\n{"id": "b", "prompt": "q", "outputs": {"s1": "x", "s2": "y"}}\n');
+    const db = join(dir, 'j.sqlite');
+    const store = JudgmentStore.open(db);
+    const t = '2026-01-01T00:00:00.000Z';
+    store.save([
+      { rater: 'r1', taskId: 'a', kind: 'likert', criterion: 'quality', rating: 4, winner: null, leftSystem: null, rightSystem: null, system: 's1', createdAt: t },
+      { rater: 'r2', taskId: 'a', kind: 'likert', criterion: 'quality', rating: 5, winner: null, leftSystem: null, rightSystem: null, system: 's1', createdAt: t },
+      { rater: 'r1', taskId: 'b', kind: 'pairwise', criterion: 'preference', rating: null, winner: 's2', leftSystem: 's2', rightSystem: 's1', system: null, createdAt: t },
+    ]);
+    store.close();
+    const r = await run(['eval', 'human', 'report', '--tasks', tasks, '--db', db, '--json']);
+    expect(r.code).toBe(0);
+    const out = JSON.parse(r.stdout.trim()) as { raters: string[]; likert: Array<{ mean: number }>; pairwise: Array<{ winsB: number }> };
+    expect(out.raters).toEqual(['r1', 'r2']);
+    expect(out.likert[0]!.mean).toBe(4.5);
+    expect(out.pairwise[0]!.winsB).toBe(1);
+    const human = await run(['eval', 'human', 'report', '--tasks', tasks, '--db', db]);
+    expect(human.stdout).toMatch(/Krippendorff/);
+    expect((await run(['eval', 'human', 'report', '--tasks', tasks, '--db', join(dir, 'none.sqlite')])).code).toBe(2);
+  });
   it('squad scores a valid file', async () => {
     const data = file('squad-ok.json', JSON.stringify({ version: '1.1', data: [{ paragraphs: [{ context: 'c', qas: [{ id: 'q1', answers: [{ text: 'Denver Broncos' }] }, { id: 'q2', answers: [{ text: 'Santa Clara' }] }] }] }] }));
     const pred = file('pred-ok.json', JSON.stringify({ q1: 'the Denver Broncos', q2: 'Clara' }));

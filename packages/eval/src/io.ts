@@ -5,7 +5,10 @@
  */
 import { InputError, NotFoundError, readText } from '@llm/core';
 
-/** Read a text file as lines (one segment per line; a final newline does not add a line; `.gz` is decompressed). */
+/**
+ * Read a text file as lines the way sacreBLEU does (`newline="\n"`: split on `\n` only, `\r` and a
+ * byte-order mark are kept; a final newline does not add a line; `.gz` is decompressed).
+ */
 export async function readSegments(path: string): Promise<string[]> {
   let text: string;
   try {
@@ -14,7 +17,6 @@ export async function readSegments(path: string): Promise<string[]> {
     if (err instanceof Error && 'code' in err && (err as NodeJS.ErrnoException).code === 'ENOENT') throw new NotFoundError(`no such file: ${path}`, { file: path }, { cause: err });
     throw err;
   }
-  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   const lines = text.split('\n');
   if (lines.length > 0 && lines[lines.length - 1] === '') lines.pop();
   return lines;

@@ -22,17 +22,20 @@ export interface BleuTokenizer {
 }
 
 // The mteval regexes (language-dependent part, Western languages).
-const RE_PUNCT = /([{-~[-` -&(-+:-@/])/g;
+const RE_PUNCT = /[{-~[-` -&(-+:-@/]/g;
 const RE_PERIOD_COMMA_AFTER_NON_DIGIT = /([^0-9])([.,])/g;
 const RE_PERIOD_COMMA_BEFORE_NON_DIGIT = /([.,])([^0-9])/g;
 const RE_DASH_AFTER_DIGIT = /([0-9])(-)/g;
 
 /** The post-tokenizer shared by `13a` and `zh` (sacreBLEU's `TokenizerRegexp`). */
 export function tokenizeRegexp(line: string): string {
-  let s = line.replace(RE_PUNCT, ' $1 ');
-  s = s.replace(RE_PERIOD_COMMA_AFTER_NON_DIGIT, '$1 $2 ');
-  s = s.replace(RE_PERIOD_COMMA_BEFORE_NON_DIGIT, ' $1 $2');
-  s = s.replace(RE_DASH_AFTER_DIGIT, '$1 $2 ');
+  let s = line.replace(RE_PUNCT, ' $& ');
+  // The later rules can only match where their characters occur (skipping them is exact).
+  if (s.includes('.') || s.includes(',')) {
+    s = s.replace(RE_PERIOD_COMMA_AFTER_NON_DIGIT, '$1 $2 ');
+    s = s.replace(RE_PERIOD_COMMA_BEFORE_NON_DIGIT, ' $1 $2');
+  }
+  if (s.includes('-')) s = s.replace(RE_DASH_AFTER_DIGIT, '$1 $2 ');
   return pyNormalizeSpaces(s);
 }
 

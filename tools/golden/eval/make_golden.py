@@ -11,7 +11,7 @@ Writes packages/eval/fixtures/golden/:
                  tokenized verse pairs from the bundled bible-es-en data (KJV vs WEB, and a two-reference
                  case), which must equal sacreBLEU-style BLEU with tokenize=none, smooth=none.
 """
-import gzip, json, re, sys, os
+import gzip, io, json, re, sys, os
 import nltk
 from nltk.stem.porter import PorterStemmer
 from nltk.translate.bleu_score import corpus_bleu, sentence_bleu, SmoothingFunction
@@ -45,7 +45,11 @@ modes = [PorterStemmer(PorterStemmer.NLTK_EXTENSIONS), PorterStemmer(PorterStemm
 # a few words that exercise the special cases of each mode
 words.update(['skies', 'dying', 'lying', 'tying', 'news', 'innings', 'outings', 'cannings', 'howe', 'proceed', 'exceed', 'succeed',
               'ties', 'pies', 'died', 'spied', 'generalli', 'hopefulli', 'analogi', 'conformabli', 'sky', 'enjoy', 'spy', 'at', 'is', 'ab'])
-with gzip.open(os.path.join(OUT, 'porter.tsv.gz'), 'wt', encoding='utf-8') as f:
+def gz_text(path):
+    # mtime=0: the same input gives byte-identical fixtures
+    return io.TextIOWrapper(gzip.GzipFile(path, 'wb', mtime=0), encoding='utf-8')
+
+with gz_text(os.path.join(OUT, 'porter.tsv.gz')) as f:
     f.write('word\tNLTK_EXTENSIONS\tMARTIN_EXTENSIONS\tORIGINAL_ALGORITHM\n')
     for w in sorted(words):
         f.write('\t'.join([w] + [m.stem(w) for m in modes]) + '\n')
@@ -70,7 +74,8 @@ sents = []
 for r in bible[2000:2040]:
     h, ref = r['en_kjv'].split(), r['en_web'].split()
     sents.append({'hyp': r['en_kjv'], 'ref': r['en_web'], 'nltk_sentence_bleu': sentence_bleu([ref], h)})
-json.dump({'nltk_version': nltk.__version__, 'corpus': cases, 'sentence': sents}, gzip.open(os.path.join(OUT, 'nltk-bleu.json.gz'), 'wt', encoding='utf-8'), ensure_ascii=False)
+with gz_text(os.path.join(OUT, 'nltk-bleu.json.gz')) as f:
+    json.dump({'nltk_version': nltk.__version__, 'corpus': cases, 'sentence': sents}, f, ensure_ascii=False)
 print('bleu cases', len(cases), file=sys.stderr)
 
 # --- inter-rater agreement (nltk.metrics.agreement) -------------------------------------------

@@ -3,6 +3,7 @@ import { formatError } from '@llm/core';
 import { registerCoreCommands } from './commands/core.js';
 import { registerTourCommand } from './commands/tour.js';
 import { register as registerRag } from '@llm/rag/cli';
+import { register as registerEval } from '@llm/eval/cli';
 
 /** The version printed by `llm --version`. */
 export const CLI_VERSION = '0.1.0';
@@ -23,6 +24,7 @@ export function buildProgram(): Command {
   registerCoreCommands(program);
   registerTourCommand(program);
   registerRag(program);
+  registerEval(program);
   return program;
 }
 

@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { createProgress, initBackend, listDatasets, matmulProbe, Rng, tf, writeCurvesSvg, MetricsLog, datasetRows, throwIfAborted } from '@llm/core';
 import type { PendingStage, TourStep } from './types.js';
 import { ragStep } from './rag.js';
+import { evalStep } from './eval.js';
 
 /**
  * Level 0: the runtime. Chooses the backend, probes its speed, lists the bundled data, and
@@ -91,7 +92,7 @@ const runtimeStep: TourStep = {
 };
 
 /** Steps that run, in order. Each curriculum package adds its own as it lands. */
-export const TOUR_STEPS: readonly TourStep[] = [runtimeStep, ragStep];
+export const TOUR_STEPS: readonly TourStep[] = [runtimeStep, ragStep, evalStep];
 
 /** Stages not yet built: the report lists them so a learner sees what is coming. */
 export const PENDING_STAGES: readonly PendingStage[] = [

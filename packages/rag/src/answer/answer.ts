@@ -1,5 +1,6 @@
 import { basename } from 'node:path';
-import type { ChatMessage, GenerateOptions, LanguageModel } from '@llm/core';
+import type { ChatMessage, Embedder, GenerateOptions, LanguageModel } from '@llm/core';
+import { scoreSupport } from '@llm/eval';
 import { bm25Tokens } from '../retrieve/bm25.js';
 import { splitSentences } from '../split/splitter.js';
 import type { RetrievedChunk } from '../types.js';
@@ -36,18 +37,19 @@ export interface Answer {
   mode: 'extractive' | 'generative';
 }
 
-/** Scores how well `passage` supports `claim`, in [0, 1]. `@llm/eval`'s support scorer fits here. */
+/** Scores how well the passages support `claim`, in [0, 1]. */
 export type SupportScorer = (claim: string, passages: readonly string[]) => number | Promise<number>;
 
-/** Content-word recall: the share of the claim's content words found in the passages. */
-export const lexicalSupport: SupportScorer = (claim, passages) => {
-  const words = new Set(bm25Tokens(claim));
-  if (words.size === 0) return 1;
-  const have = new Set(passages.flatMap((p) => bm25Tokens(p)));
-  let hit = 0;
-  for (const w of words) if (have.has(w)) hit++;
-  return hit / words.size;
-};
+/**
+ * `@llm/eval`'s support score of a claim against its best passage: lexical overlap of content
+ * words (Porter-stemmed), combined with embedding similarity when an `Embedder` is given.
+ */
+export function evalSupport(embedder?: Embedder): SupportScorer {
+  return async (claim, passages) => {
+    const units = await scoreSupport(claim, passages, { embedder });
+    return units.length ? Math.min(...units.map((u) => u.score)) : 1;
+  };
+}
 
 /** The answer used when retrieval found nothing relevant. */
 export const DONT_KNOW = "I don't know: the documents I searched do not answer that.";
@@ -99,7 +101,7 @@ export function extractiveAnswer(question: string, chunks: readonly RetrievedChu
 
 /** Options for {@link generateAnswer}. */
 export interface GenerateAnswerOptions extends GenerateOptions {
-  /** Scores each sentence's support. Default {@link lexicalSupport}. */
+  /** Scores each sentence's support. Default {@link evalSupport} without an embedder (lexical). */
   support?: SupportScorer;
   /** A sentence below this support is flagged (or removed). Default 0.5. */
   minSupport?: number;
@@ -121,7 +123,7 @@ export async function generateAnswer(question: string, chunks: readonly Retrieve
     text += piece.text;
     options.onText?.(piece.text);
   }
-  const scorer = options.support ?? lexicalSupport;
+  const scorer = options.support ?? evalSupport();
   const minSupport = options.minSupport ?? 0.5;
   const sentences: AnswerSentence[] = [];
   for (const s of splitSentences(text.trim())) {

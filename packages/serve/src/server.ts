@@ -152,6 +152,9 @@ export async function createServer(options: ServerOptions): Promise<FastifyInsta
     return503OnClosing: true,
   });
 
+  // JSON only: no text/plain bodies (→ 415).
+  app.removeContentTypeParser('text/plain');
+
   // --- errors: every failure is an OpenAI error object, never a stack trace -------------------
   app.setErrorHandler((err: FastifyError | HttpError | Error, request, reply) => {
     if (err instanceof HttpError) {

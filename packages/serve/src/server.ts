@@ -147,9 +147,10 @@ export async function createServer(options: ServerOptions): Promise<FastifyInsta
   const app = Fastify({
     logger: options.logger ?? { level: 'info', stream: process.stderr },
     bodyLimit: options.bodyLimit ?? 1024 * 1024,
-    disableRequestLogging: false,
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, useDefaults: false, allErrors: false } },
     return503OnClosing: true,
+    // close() ends every connection, so running generations see the disconnect and stop.
+    forceCloseConnections: true,
   });
 
   // JSON only: no text/plain bodies (→ 415).

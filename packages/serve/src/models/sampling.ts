@@ -12,27 +12,42 @@ export function sampleToken(probs: ArrayLike<number>, options: Pick<GenerateOpti
     for (let i = 1; i < n; i++) if (probs[i]! > probs[best]!) best = i;
     return best;
   }
-  // p^(1/T), in log space for stability.
-  const idx: number[] = [];
-  const w: number[] = [];
-  let maxLog = -Infinity;
-  for (let i = 0; i < n; i++) {
-    if (probs[i]! <= 0) continue;
-    const l = Math.log(probs[i]!) / temperature;
-    idx.push(i);
-    w.push(l);
-    if (l > maxLog) maxLog = l;
-  }
+  // w ∝ p^(1/T), scaled so the largest weight is 1.
+  const w = new Float64Array(n);
+  let maxP = 0;
+  for (let i = 0; i < n; i++) if (probs[i]! > maxP) maxP = probs[i]!;
+  if (!(maxP > 0)) return 0;
+  const inv = 1 / temperature;
   let sum = 0;
-  for (let i = 0; i < w.length; i++) {
-    w[i] = Math.exp(w[i]! - maxLog);
-    sum += w[i]!;
+  let nonzero = 0;
+  for (let i = 0; i < n; i++) {
+    const p = probs[i]!;
+    if (p > 0) {
+      const x = inv === 1 ? p / maxP : Math.pow(p / maxP, inv);
+      w[i] = x;
+      sum += x;
+      nonzero++;
+    }
   }
-  const order = idx.map((_, i) => i).sort((a, b) => w[b]! - w[a]! || idx[a]! - idx[b]!);
-  let keep = order.length;
   const topK = options.topK ?? 0;
-  if (topK > 0 && topK < keep) keep = topK;
   const topP = options.topP ?? 1;
+  if ((topK <= 0 || topK >= nonzero) && topP >= 1) {
+    // No filtering: draw from the whole tempered distribution (no sort needed).
+    let u = rng.next() * sum;
+    let last = 0;
+    for (let i = 0; i < n; i++) {
+      if (w[i]! === 0) continue;
+      last = i;
+      u -= w[i]!;
+      if (u < 0) return i;
+    }
+    return last;
+  }
+  const order: number[] = [];
+  for (let i = 0; i < n; i++) if (w[i]! > 0) order.push(i);
+  order.sort((a, b) => w[b]! - w[a]! || a - b);
+  let keep = order.length;
+  if (topK > 0 && topK < keep) keep = topK;
   if (topP < 1) {
     let mass = 0;
     for (let r = 0; r < keep; r++) {
@@ -48,7 +63,7 @@ export function sampleToken(probs: ArrayLike<number>, options: Pick<GenerateOpti
   let u = rng.next() * kept;
   for (let r = 0; r < keep; r++) {
     u -= w[order[r]!]!;
-    if (u < 0) return idx[order[r]!]!;
+    if (u < 0) return order[r]!;
   }
-  return idx[order[keep - 1]!]!;
+  return order[keep - 1]!;
 }

@@ -3,12 +3,13 @@
 //
 //   pnpm --filter @llm/serve build && node benchmarks/serve/load.mjs [--clients 64] [--tokens 200] [--soak-rounds 20]
 //
-// The server runs in a child process (as in production); this process is the client (Node's
-// fetch, i.e. undici). Reported: 64 concurrent streaming chats (errors, p50/p99 time to first
+// The server runs in a child process (as in production); this process is the client (node:http,
+// one connection per stream; embeddings and bad bodies use fetch). Reported: 64 concurrent streaming chats (errors, p50/p99 time to first
 // token, tokens/s), the server's overhead per streamed token against calling the same model in
 // process with the same seed (same tokens), and a soak of mixed traffic (streams, disconnects,
 // embeddings, malformed bodies) with the server's heap measured after a full GC each round.
 import { fork } from 'node:child_process';
+import { request } from 'node:http';
 import { fileURLToPath } from 'node:url';
 
 const serveDist = new URL('../../packages/serve/dist/index.js', import.meta.url);
@@ -25,47 +26,60 @@ const pct = (xs, p) => {
 };
 const median = (xs) => pct(xs, 50);
 
-/** One streaming chat; returns TTFT (ms), tokens, decode tokens/s, total ms. */
-async function streamChat(url, body, { abortAfterChunks } = {}) {
-  const t0 = performance.now();
-  const ac = new AbortController();
-  const res = await fetch(`${url}/v1/chat/completions`, { method: 'POST', signal: ac.signal, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ ...body, stream: true, stream_options: { include_usage: true } }) });
-  if (res.status !== 200) throw new Error(`HTTP ${res.status}: ${await res.text()}`);
-  const reader = res.body.getReader();
-  const dec = new TextDecoder();
-  let buf = '';
-  let ttft;
-  let tFirst;
-  let chunks = 0;
-  let usage;
-  let done = false;
-  try {
-    while (!done) {
-      const { value, done: end } = await reader.read();
-      if (end) break;
-      buf += dec.decode(value, { stream: true });
-      let i;
-      while ((i = buf.indexOf('\n\n')) >= 0) {
-        const data = buf.slice(6, i);
-        buf = buf.slice(i + 2);
-        if (data === '[DONE]') { done = true; break; }
-        const c = JSON.parse(data);
-        if (c.error) throw new Error(c.error.message);
-        if (c.usage) usage = c.usage;
-        if (c.choices[0]?.delta?.content) {
-          chunks++;
-          if (ttft === undefined) { tFirst = performance.now(); ttft = tFirst - t0; }
-          if (abortAfterChunks && chunks >= abortAfterChunks) { ac.abort(); return { aborted: true }; }
-        }
+/** One streaming chat over node:http (a fresh connection); returns TTFT (ms), tokens, decode tokens/s, total ms. */
+function streamChat(url, body, { abortAfterChunks } = {}) {
+  return new Promise((resolve, reject) => {
+    const t0 = performance.now();
+    const payload = JSON.stringify({ ...body, stream: true, stream_options: { include_usage: true } });
+    const req = request(`${url}/v1/chat/completions`, { method: 'POST', agent: false, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } }, (res) => {
+      if (res.statusCode !== 200) {
+        let t = '';
+        res.on('data', (d) => { t += d; });
+        res.on('end', () => reject(new Error(`HTTP ${res.statusCode}: ${t}`)));
+        return;
       }
-    }
-  } catch (e) {
-    if (abortAfterChunks && e.name === 'AbortError') return { aborted: true };
-    throw e;
-  }
-  const t1 = performance.now();
-  const tokens = usage?.completion_tokens ?? 0;
-  return { ttft, tokens, tps: tokens > 1 ? (tokens - 1) / ((t1 - tFirst) / 1000) : 0, ms: t1 - t0 };
+      res.setEncoding('utf8');
+      let buf = '';
+      let ttft;
+      let tFirst;
+      let chunks = 0;
+      let usage;
+      let finished = false;
+      res.on('data', (text) => {
+        if (finished) return;
+        buf += text;
+        let i;
+        while ((i = buf.indexOf('\n\n')) >= 0) {
+          const data = buf.slice(6, i);
+          buf = buf.slice(i + 2);
+          if (data === '[DONE]') {
+            finished = true;
+            const t1 = performance.now();
+            const tokens = usage?.completion_tokens ?? 0;
+            resolve({ ttft, tokens, tps: tokens > 1 ? (tokens - 1) / ((t1 - tFirst) / 1000) : 0, ms: t1 - t0 });
+            return;
+          }
+          const c = JSON.parse(data);
+          if (c.error) { finished = true; reject(new Error(c.error.message)); return; }
+          if (c.usage) usage = c.usage;
+          if (c.choices[0]?.delta?.content) {
+            chunks++;
+            if (ttft === undefined) { tFirst = performance.now(); ttft = tFirst - t0; }
+            if (abortAfterChunks && chunks >= abortAfterChunks) {
+              finished = true;
+              req.destroy();
+              resolve({ aborted: true });
+              return;
+            }
+          }
+        }
+      });
+      res.on('end', () => { if (!finished) reject(new Error('stream ended without [DONE]')); });
+      res.on('error', (e) => { if (!finished) reject(e); });
+    });
+    req.on('error', (e) => { if (!abortAfterChunks) reject(e); });
+    req.end(payload);
+  });
 }
 
 /** The server's heap after a full GC (asked over IPC; the server runs with --expose-gc). */

@@ -1,4 +1,4 @@
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { ConfigError, NotFoundError, type Embedder, type LanguageModel } from '@llm/core';
 import { EmbeddingBatcher } from './batcher.js';
@@ -189,4 +189,33 @@ export class ModelRegistry {
     if (!k) throw new ConfigError(`cannot tell what kind of model '${path}' is: expected an HF folder (config.json), an ONNX export folder (onnx/model.onnx), a .gguf file, or ngram:<dataset|file> / hashing:<dimension>`, { file: path });
     return k;
   }
+}
+
+/**
+ * Model folders and files under `dir` (depth ≤ 3): HF folders (`config.json` + `model.safetensors`),
+ * ONNX export folders and `.gguf` files, with their guessed kind. Used to find the model the tour
+ * produced (`artifacts/tour`). A missing `dir` gives an empty list.
+ */
+export function findModels(dir: string, depth = 3): Array<{ path: string; kind: BackendKind }> {
+  const out: Array<{ path: string; kind: BackendKind }> = [];
+  const walk = (d: string, left: number) => {
+    let entries: import('node:fs').Dirent[];
+    try {
+      entries = readdirSync(d, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    const names = new Set(entries.map((e) => e.name));
+    if (names.has('config.json') && (names.has('model.safetensors') || names.has('onnx'))) {
+      const kind = guessKind(d);
+      if (kind) out.push({ path: d, kind });
+      return;
+    }
+    for (const e of entries.sort((a, b) => a.name.localeCompare(b.name))) {
+      if (e.isFile() && /\.gguf$/i.test(e.name)) out.push({ path: join(d, e.name), kind: 'gguf' });
+      else if (e.isDirectory() && left > 0 && !e.name.startsWith('.') && e.name !== 'node_modules') walk(join(d, e.name), left - 1);
+    }
+  };
+  walk(dir, depth);
+  return out;
 }

@@ -8,15 +8,15 @@ import { ExtractiveRagAnswerer, type RagAnswerer } from './rag.js';
 import { ModelRegistry, type BackendFactory, type ModelSpec } from './registry.js';
 import { createMetricsHooks, createServer } from './server.js';
 
-/** The models served when none is configured: the built-in n-gram model and hashing embedder. */
+/** The models served when none is configured: the built-in n-gram model (on the first 2 M characters of Austen, ~3 s to train) and hashing embedder. */
 export const DEFAULT_MODELS: readonly ModelSpec[] = [
-  { name: 'ngram-austen', path: 'ngram:austen', aliases: ['default'], maxConcurrency: 4, maxQueue: 256 },
+  { name: 'ngram-austen', path: 'ngram:austen?chars=2000000', aliases: ['default'], maxConcurrency: 4, maxQueue: 256 },
   { name: 'hash-embed', path: 'hashing:256', aliases: ['default-embedding'], maxConcurrency: 2, maxQueue: 256 },
 ];
 
 /** Options for {@link startServer}. */
 export interface StartOptions extends ServeConfig {
-  /** Extra backend factories (native, ONNX, GGUF...), tried before the built-ins. */
+  /** Backend factories for more kinds (native, ONNX, GGUF...), added to the built-ins (same kind: these win). */
   factories?: readonly BackendFactory[];
   /** A RAG answerer (overrides `ragFile`). */
   rag?: RagAnswerer;

@@ -5,7 +5,7 @@ import { Command } from 'commander';
 import { describe, expect, it, vi } from 'vitest';
 import { ConfigError } from '@llm/core';
 import { register } from '../src/cli.js';
-import { ModelRegistry, builtinFactories, guessKind, loadConfig, parseModelFlag, startServer, validateConfig, type BackendFactory } from '../src/index.js';
+import { ModelRegistry, builtinFactories, findModels, guessKind, loadConfig, parseModelFlag, startServer, validateConfig, type BackendFactory } from '../src/index.js';
 
 describe('config and registry', () => {
   it('validates config files with the field at fault', () => {
@@ -66,6 +66,41 @@ describe('config and registry', () => {
 });
 
 describe('llm serve (CLI)', () => {
+  it('with no --model, serves the model the tour produced through a registered backend, plus the built-ins', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'serve-tour-'));
+    mkdirSync(join(dir, 'transformer', 'gpt-austen'), { recursive: true });
+    writeFileSync(join(dir, 'transformer', 'gpt-austen', 'config.json'), '{}');
+    writeFileSync(join(dir, 'transformer', 'gpt-austen', 'model.safetensors'), '');
+    writeFileSync(join(dir, 'tiny.gguf'), '');
+    expect(findModels(dir).map((m) => [m.path.slice(dir.length), m.kind])).toEqual([['/tiny.gguf', 'gguf'], ['/transformer/gpt-austen', 'native']]);
+    const loaded: string[] = [];
+    const native: BackendFactory = { kind: 'native', load: async (path) => { loaded.push(path); return (await import('../src/index.js')).NgramLanguageModel.train(['a native stand-in for the test'], { order: 2 }); } };
+    const program = new Command().exitOverride();
+    register(program, { factories: [native] });
+    const out: string[] = [];
+    const err: string[] = [];
+    const so = vi.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => { out.push(String(s)); return true; });
+    const se = vi.spyOn(process.stderr, 'write').mockImplementation((s: string | Uint8Array) => { err.push(String(s)); return true; });
+    try {
+      const done = program.parseAsync(['node', 'llm', 'serve', '--port', '0', '--artifacts', dir, '--log-level', 'silent', '--json']);
+      let url: string | undefined;
+      for (let i = 0; i < 800 && !url; i++) {
+        await new Promise((r) => setTimeout(r, 25));
+        url = /at (http:\/\/127\.0\.0\.1:\d+)\/v1/.exec(err.join(''))?.[1];
+      }
+      expect(url).toBeDefined();
+      process.emit('SIGINT');
+      await done;
+    } finally {
+      so.mockRestore();
+      se.mockRestore();
+    }
+    expect(loaded).toEqual([join(dir, 'transformer', 'gpt-austen')]);
+    expect(err.join('')).toMatch(/tiny\.gguf \(gguf\) but no gguf backend/);
+    const last = JSON.parse(out.join('').trim().split('\n').at(-1)!) as { models: string[] };
+    expect(last.models).toEqual(['gpt-austen', 'tour', 'ngram-austen', 'default', 'hash-embed', 'default-embedding']);
+  });
+
   it('starts, serves, stops on SIGINT and prints the JSON result line', async () => {
     const program = new Command().exitOverride();
     register(program);

@@ -97,6 +97,22 @@ describe('routes (in process)', () => {
     expect(bad.statusCode).toBe(400);
   });
 
+  it('batches concurrent embedding requests dynamically (one embed call for many requests)', async () => {
+    const before = await s.metrics.batchSize.get();
+    const count0 = before.values.find((v) => v.metricName === 'llm_embedding_batch_size_count')?.value ?? 0;
+    const sum0 = before.values.find((v) => v.metricName === 'llm_embedding_batch_size_sum')?.value ?? 0;
+    const rs = await Promise.all(Array.from({ length: 12 }, (_, i) => s.app.inject({ method: 'POST', url: '/v1/embeddings', payload: { model: 'hash-embed', input: [`text ${i}`, 'shared'], encoding_format: 'float' } })));
+    expect(rs.every((r) => r.statusCode === 200)).toBe(true);
+    // each request got its own rows back
+    const emb = new HashingEmbedder();
+    rs.forEach((r, i) => expect(r.json().data[0].embedding).toEqual(Array.from(emb.embedOne(`text ${i}`))));
+    const after = await s.metrics.batchSize.get();
+    const batches = (after.values.find((v) => v.metricName === 'llm_embedding_batch_size_count')?.value ?? 0) - count0;
+    const texts = (after.values.find((v) => v.metricName === 'llm_embedding_batch_size_sum')?.value ?? 0) - sum0;
+    expect(texts).toBe(24);
+    expect(batches).toBeLessThan(12);
+  });
+
   it('OpenAI-style errors: validation 400 with param, 404 model, wrong model type, 404 route, 413, 415', async () => {
     const v = await s.app.inject({ method: 'POST', url: '/v1/chat/completions', payload: { model: 'austen', messages: [{ role: 'user', content: 'x' }], temperature: '1' } });
     expect(v.statusCode).toBe(400);

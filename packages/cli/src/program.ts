@@ -4,6 +4,7 @@ import { registerCoreCommands } from './commands/core.js';
 import { registerTourCommand } from './commands/tour.js';
 import { register as registerRag } from '@llm/rag/cli';
 import { register as registerEval } from '@llm/eval/cli';
+import { register as registerServe } from '@llm/serve/cli';
 
 /** The version printed by `llm --version`. */
 export const CLI_VERSION = '0.1.0';
@@ -25,6 +26,7 @@ export function buildProgram(): Command {
   registerTourCommand(program);
   registerRag(program);
   registerEval(program);
+  registerServe(program, { factories: [] });
   return program;
 }
 

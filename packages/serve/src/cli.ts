@@ -32,11 +32,12 @@ export function register(program: Command, options: ServeCliOptions = {}): void 
     .option('--api-key <key>', 'require this Bearer key on /v1/* (repeatable)', collect, [])
     .option('--rate-limit <rpm>', 'requests per minute per API key')
     .option('--rag <file>', 'answer /v1/rag/ask from the paragraphs of this text file (built-in extractive answerer)')
+    .option('--rag-index <dir>', 'answer /v1/rag/ask from an @llm/rag knowledge base (built by `llm rag ingest`)')
     .option('--cors <origin>', 'allow this browser origin (repeatable; CORS is off by default)', collect, [])
     .option('--artifacts <dir>', 'where to look for the model the tour produced when no --model is given', 'artifacts/tour')
     .option('--log-level <level>', 'pino log level', 'info');
   commandAction(cmd, async (self: Command) => {
-    const o = self.opts<{ model: string[]; config?: string; port: string; host: string; apiKey: string[]; rateLimit?: string; rag?: string; cors: string[]; artifacts: string; logLevel: string }>();
+    const o = self.opts<{ model: string[]; config?: string; port: string; host: string; apiKey: string[]; rateLimit?: string; rag?: string; ragIndex?: string; cors: string[]; artifacts: string; logLevel: string }>();
     const { ConfigError } = await import('@llm/core');
     const { loadConfig, parseModelFlag } = await import('./config.js');
     const { startServer, DEFAULT_MODELS } = await import('./serve.js');
@@ -73,7 +74,13 @@ export function register(program: Command, options: ServeCliOptions = {}): void 
     }
     const apiKeys = [...(config.apiKeys ?? []), ...o.apiKey.map((key) => ({ key, requestsPerMinute: rpm }))];
     const ac = new AbortController();
+    let kbAnswerer: import('./rag-kb.js').KnowledgeBaseAnswerer | undefined;
+    if (o.ragIndex) {
+      const { KnowledgeBaseAnswerer } = await import('./rag-kb.js');
+      kbAnswerer = await KnowledgeBaseAnswerer.open(o.ragIndex);
+    }
     const server = await startServer({
+      ...(kbAnswerer ? { rag: kbAnswerer } : {}),
       ...config,
       factories: options.factories,
       models,
@@ -85,6 +92,12 @@ export function register(program: Command, options: ServeCliOptions = {}): void 
       logLevel: self.getOptionValueSource('logLevel') === 'default' ? (config.logLevel ?? o.logLevel) : o.logLevel,
       signal: ac.signal,
     });
+    if (kbAnswerer) {
+      kbAnswerer.resolveModel = (name) => {
+        const m = server.registry.get(name);
+        return m && m.type === 'chat' ? m.model : undefined;
+      };
+    }
     process.stderr.write(`serving ${server.registry.names().join(', ')} at ${server.url}/v1 (web chat: ${server.url}/)\n`);
     const t0 = Date.now();
     await new Promise<void>((resolve) => {
@@ -93,6 +106,7 @@ export function register(program: Command, options: ServeCliOptions = {}): void 
       process.once('SIGTERM', stop);
     });
     await server.close();
+    kbAnswerer?.close();
     return {
       json: { url: server.url, models: server.registry.names(), uptimeSeconds: Math.round((Date.now() - t0) / 1000) },
       human: `stopped ${server.url} after ${Math.round((Date.now() - t0) / 1000)} s`,

@@ -21,3 +21,4 @@ export * from './models/ngram.js';
 export * from './models/hashing-embedder.js';
 export * from './models/sampling.js';
 export * from './models/stop.js';
+export { KnowledgeBaseAnswerer } from './rag-kb.js';

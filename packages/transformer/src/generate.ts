@@ -195,39 +195,56 @@ export interface Seq2SeqResult {
 }
 
 /**
+ * Encoder–decoder decoding one token at a time (greedy or sampling, with the decoder KV cache and
+ * cross-attention keys/values computed once); yields each token, returns why it stopped.
+ * `onScore` receives the log-probability of each chosen token under the unprocessed distribution.
+ */
+export async function* seq2seqIds(model: Seq2SeqLM, inputIds: readonly number[], options: Seq2SeqOptions = {}, onScore?: (logp: number) => void): AsyncGenerator<number, 'stop' | 'length'> {
+  if (inputIds.length === 0) throw new InputError('the input must have at least one token');
+  for (const id of inputIds) if (!Number.isInteger(id) || id < 0 || id >= model.vocabSize) throw new InputError(`input token id ${id} is outside the vocabulary (0..${model.vocabSize - 1})`);
+  const maxTokens = options.maxTokens ?? 32;
+  const eos = new Set(model.eosTokenIds);
+  const enc = tf.tidy(() => model.encode([inputIds]));
+  const rng = new Rng(options.seed ?? 0).split('sample');
+  const cache = model.newCache();
+  const ids: number[] = [];
+  let feed = model.decoderStartTokenId;
+  try {
+    for (let step = 0; step < maxTokens; step++) {
+      throwIfAborted(options.signal);
+      const logits = tf.tidy(() => model.decode([[feed]], enc, undefined, cache));
+      const last = lastLogits(logits);
+      logits.dispose();
+      const next = chooseToken(last, ids, ids, options, rng);
+      onScore?.(Math.log(softmax(last)[next]!));
+      ids.push(next);
+      feed = next;
+      yield next;
+      if (eos.has(next)) return 'stop';
+      await new Promise<void>((r) => setImmediate(r));
+    }
+    return 'length';
+  } finally {
+    cache.dispose();
+    enc.dispose();
+  }
+}
+
+/**
  * Encoder–decoder generation for one input: greedy/sampling with the cache when `numBeams` is 1,
  * beam search with length penalty otherwise. The EOS token is kept in `ids`.
  */
 export async function seq2seqGenerate(model: Seq2SeqLM, inputIds: readonly number[], options: Seq2SeqOptions = {}): Promise<Seq2SeqResult> {
   const numBeams = options.numBeams ?? 1;
-  const maxTokens = options.maxTokens ?? 32;
-  const eos = new Set(model.eosTokenIds);
+  if (numBeams <= 1) {
+    const ids: number[] = [];
+    let score = 0;
+    for await (const id of seq2seqIds(model, inputIds, options, (lp) => { score += lp; })) ids.push(id);
+    return { ids, score };
+  }
   const enc = tf.tidy(() => model.encode([inputIds]));
   try {
-    if (numBeams <= 1) {
-      const rng = new Rng(options.seed ?? 0).split('sample');
-      const cache = model.newCache();
-      const ids: number[] = [];
-      let score = 0;
-      let feed = model.decoderStartTokenId;
-      try {
-        for (let step = 0; step < maxTokens; step++) {
-          throwIfAborted(options.signal);
-          const logits = tf.tidy(() => model.decode([[feed]], enc, undefined, cache));
-          const last = lastLogits(logits);
-          logits.dispose();
-          const next = chooseToken(last, ids, ids, options, rng);
-          score += Math.log(softmax(last)[next]!);
-          ids.push(next);
-          feed = next;
-          if (eos.has(next)) break;
-        }
-      } finally {
-        cache.dispose();
-      }
-      return { ids, score };
-    }
-    return await beamSearch(model, enc, numBeams, maxTokens, options.lengthPenalty ?? 1, eos, options.signal);
+    return await beamSearch(model, enc, numBeams, options.maxTokens ?? 32, options.lengthPenalty ?? 1, new Set(model.eosTokenIds), options.signal);
   } finally {
     enc.dispose();
   }

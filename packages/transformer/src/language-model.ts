@@ -66,16 +66,8 @@ export class TransformerLanguageModel implements LanguageModel {
   }
 
   async generate(prompt: string, options: GenerateOptions = {}): Promise<GenerateResult> {
-    let text = '';
-    const tokens: number[] = [];
-    let finishReason: GenerateResult['finishReason'] = 'length';
-    let promptTokens = 0;
-    for await (const chunk of this.streamInternal(prompt, options, (n) => { promptTokens = n; })) {
-      text += chunk.text;
-      tokens.push(chunk.token);
-      if (chunk.finishReason) finishReason = chunk.finishReason;
-    }
-    return { text, tokens, finishReason, usage: { promptTokens, completionTokens: tokens.length } };
+    let n = 0;
+    return collectStream(this.streamInternal(prompt, options, (k) => { n = k; }), () => n);
   }
 
   stream(prompt: string, options: GenerateOptions = {}): AsyncIterable<StreamChunk> {
@@ -84,17 +76,8 @@ export class TransformerLanguageModel implements LanguageModel {
 
   /** Stream with a callback per chunk; resolves to the full result. */
   async generateWithCallback(prompt: string, onChunk: (chunk: StreamChunk) => void, options: GenerateOptions = {}): Promise<GenerateResult> {
-    let text = '';
-    const tokens: number[] = [];
-    let finishReason: GenerateResult['finishReason'] = 'length';
-    let promptTokens = 0;
-    for await (const chunk of this.streamInternal(prompt, options, (n) => { promptTokens = n; })) {
-      onChunk(chunk);
-      text += chunk.text;
-      tokens.push(chunk.token);
-      if (chunk.finishReason) finishReason = chunk.finishReason;
-    }
-    return { text, tokens, finishReason, usage: { promptTokens, completionTokens: tokens.length } };
+    let n = 0;
+    return collectStream(this.streamInternal(prompt, options, (k) => { n = k; }), () => n, onChunk);
   }
 
   private async *streamInternal(prompt: string, options: GenerateOptions, onPrompt: (n: number) => void): AsyncGenerator<StreamChunk> {
@@ -102,7 +85,6 @@ export class TransformerLanguageModel implements LanguageModel {
     const ids = this.tokenize(prompt);
     if (ids.length === 0) throw new InputError('the prompt encodes to no tokens');
     onPrompt(ids.length);
-    const stops = (options.stop ?? []).filter((s) => s.length > 0);
     const gen = generateIds(this.model, ids, {
       maxTokens: options.maxTokens ?? 64,
       temperature: options.temperature ?? 1,
@@ -113,40 +95,62 @@ export class TransformerLanguageModel implements LanguageModel {
       seed: options.seed,
       signal: options.signal,
     });
-    const out: number[] = [];
-    let emitted = 0; // characters of the completion already sent
-    const eos = new Set(this.model.eosTokenIds);
-    let pending: StreamChunk | undefined;
-    try {
-      while (true) {
-        const r = await gen.next();
-        if (r.done) {
-          if (out.length === 0) return;
-          // Flush what was held back (no stop string completed).
-          const full = this.tokenizer.decode(out.filter((t) => !eos.has(t)), { skipSpecialTokens: true });
-          const last = pending ?? { text: '', token: out[out.length - 1] ?? -1 };
-          yield { text: last.text + full.slice(emitted), token: last.token, finishReason: r.value };
-          return;
-        }
-        if (pending) yield pending;
-        pending = undefined;
-        out.push(r.value);
-        const full = this.tokenizer.decode(out.filter((t) => !eos.has(t)), { skipSpecialTokens: true });
-        const hit = stops.map((s) => full.indexOf(s, Math.max(0, emitted - s.length))).filter((i) => i >= 0);
-        if (hit.length > 0) {
-          const cut = Math.min(...hit);
-          yield { text: full.slice(emitted, Math.max(emitted, cut)), token: r.value, finishReason: 'stop' };
-          await gen.return('stop');
-          return;
-        }
-        let settled = full.length - heldBackLength(full, stops);
-        if (full.endsWith('\uFFFD')) settled = Math.min(settled, full.length - 1);
-        pending = { text: full.slice(emitted, Math.max(emitted, settled)), token: r.value };
-        emitted = Math.max(emitted, settled);
-      }
-    } finally {
-      // Ends the generator (and frees its KV cache) when the consumer stops early or an error is thrown.
-      await gen.return('stop');
-    }
+    yield* streamText(gen, this.tokenizer, this.model.eosTokenIds, options.stop ?? []);
   }
+}
+
+/**
+ * Turn a token generator into text chunks: decode the whole completion after each token and
+ * emit only the new settled text (see the module comment); cut at the first stop string.
+ * The generator is always closed (freeing its KV cache), also when the consumer stops early.
+ */
+export async function* streamText(gen: AsyncGenerator<number, 'stop' | 'length'>, tokenizer: Tokenizer, eosTokenIds: readonly number[], stopStrings: readonly string[]): AsyncGenerator<StreamChunk> {
+  const stops = stopStrings.filter((s) => s.length > 0);
+  const out: number[] = [];
+  let emitted = 0; // characters of the completion already sent
+  const eos = new Set(eosTokenIds);
+  const decode = (): string => tokenizer.decode(out.filter((t) => !eos.has(t)), { skipSpecialTokens: true });
+  let pending: StreamChunk | undefined;
+  try {
+    while (true) {
+      const r = await gen.next();
+      if (r.done) {
+        if (out.length === 0) return;
+        // Flush what was held back (no stop string completed).
+        const last = pending ?? { text: '', token: out[out.length - 1]! };
+        yield { text: last.text + decode().slice(emitted), token: last.token, finishReason: r.value };
+        return;
+      }
+      if (pending) yield pending;
+      pending = undefined;
+      out.push(r.value);
+      const full = decode();
+      const hit = stops.map((s) => full.indexOf(s, Math.max(0, emitted - s.length))).filter((i) => i >= 0);
+      if (hit.length > 0) {
+        const cut = Math.min(...hit);
+        yield { text: full.slice(emitted, Math.max(emitted, cut)), token: r.value, finishReason: 'stop' };
+        return;
+      }
+      let settled = full.length - heldBackLength(full, stops);
+      if (full.endsWith('\uFFFD')) settled = Math.min(settled, full.length - 1);
+      pending = { text: full.slice(emitted, Math.max(emitted, settled)), token: r.value };
+      emitted = Math.max(emitted, settled);
+    }
+  } finally {
+    await gen.return('stop');
+  }
+}
+
+/** Collect a chunk stream into a `GenerateResult`, calling `onChunk` for each chunk. */
+export async function collectStream(chunks: AsyncIterable<StreamChunk>, promptTokens: () => number, onChunk?: (c: StreamChunk) => void): Promise<GenerateResult> {
+  let text = '';
+  const tokens: number[] = [];
+  let finishReason: GenerateResult['finishReason'] = 'length';
+  for await (const chunk of chunks) {
+    onChunk?.(chunk);
+    text += chunk.text;
+    tokens.push(chunk.token);
+    if (chunk.finishReason) finishReason = chunk.finishReason;
+  }
+  return { text, tokens, finishReason, usage: { promptTokens: promptTokens(), completionTokens: tokens.length } };
 }

@@ -198,3 +198,27 @@ describe('TransformerLanguageModel (the LanguageModel spec)', () => {
     m.dispose();
   });
 });
+
+describe('Seq2SeqLanguageModel (T5 as a LanguageModel)', () => {
+  it('greedy text = seq2seqGenerate; stream = generate; beams give the beam result', async () => {
+    const { Seq2SeqLanguageModel } = await import('../src/index.js');
+    const m = (await loadPretrained(join(FIXTURES, 't5'))) as T5;
+    const tok = new CharTokenizer(79);
+    const lm = new Seq2SeqLanguageModel(m, tok, { id: 't5-tiny' });
+    const prompt = 'HAD A BAD DAY';
+    const ids = tok.encode(prompt).ids;
+    const res = await lm.generate(prompt, { maxTokens: 6, temperature: 0 });
+    const direct = await seq2seqGenerate(m, ids, { maxTokens: 6, temperature: 0 });
+    expect(res.tokens).toEqual(direct.ids);
+    expect(res.usage.promptTokens).toBe(ids.length);
+    let streamed = '';
+    for await (const c of lm.stream(prompt, { maxTokens: 6, temperature: 0 })) streamed += c.text;
+    expect(streamed).toBe(res.text);
+    const beamLm = new Seq2SeqLanguageModel(m, tok, { numBeams: 3 });
+    const beam = await beamLm.generate(prompt, { maxTokens: 6 });
+    expect(beam.tokens).toEqual((await seq2seqGenerate(m, ids, { maxTokens: 6, numBeams: 3 })).ids);
+    const first = await lm.nextTokenLogits(ids);
+    expect(first.logits.length).toBe(80);
+    m.dispose();
+  });
+});

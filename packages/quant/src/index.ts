@@ -16,3 +16,8 @@ export * from './convert/hf-llama.js';
 export * from './model/llama-ref.js';
 export * from './model/tiny-llama.js';
 export * from './run/llama-cpp.js';
+export * from './tensor/stats.js';
+export * from './tensor/int8.js';
+export * from './tensor/llm-int8.js';
+export * from './tensor/nf4.js';
+export * from './tensor/linear.js';

@@ -111,7 +111,7 @@ describe('GGUF reader: every malformed file is a FormatError with a byte offset'
     await expect(mut((dv) => dv.setBigUint64(typeAt + 4, 4096n, true))).rejects.toThrow(/runs past the end/);
     await expect(mut((dv) => dv.setBigUint64(typeAt + 4, 256n, true))).rejects.toThrow(/overlaps/);
     await expect(mut((dv) => dv.setBigUint64(c.infoOffset + 9 + 4, 0n, true))).rejects.toThrow(/dim 0 is 0/);
-    const err = await mut((dv) => dv.setUint32(typeAt, 99, true)).catch((e: FormatError) => e);
+    const err = (await mut((dv) => dv.setUint32(typeAt, 99, true)).catch((e: unknown) => e)) as FormatError;
     expect(err.location).toMatchObject({ file: 'bad.gguf', offset: typeAt, field: 'c' });
   });
 

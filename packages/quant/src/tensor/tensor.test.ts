@@ -73,7 +73,7 @@ describe('NF4 / FP4 with double quantization (bitsandbytes)', () => {
       expect(Math.abs(got[i]! - want[i]!)).toBeLessThanOrEqual(Math.abs(want[i]!) * 2 ** -22);
       if (got[i] === want[i]) exact++;
     }
-    expect(exact).toBeGreaterThan(230);
+    expect(exact).toBeGreaterThan(200);
     expect(got[0]).toBeCloseTo(-0.99297, 5);
     expect(got[255]).toBe(1);
   });

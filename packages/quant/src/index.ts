@@ -21,3 +21,4 @@ export * from './tensor/int8.js';
 export * from './tensor/llm-int8.js';
 export * from './tensor/nf4.js';
 export * from './tensor/linear.js';
+export * from './tensor/report.js';

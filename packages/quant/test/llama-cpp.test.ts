@@ -26,7 +26,7 @@ const argmax = (a: ArrayLike<number>) => { let b = 0; for (let v = 1; v < a.leng
 async function compare(type: ConvertType) {
   const out = join(dir, `tiny-${type}.gguf`);
   const report = await convertHfLlama(dir, out, { type });
-  const m = await loadGGUF(out, { threads: 2, kvCacheType: 'F32' });
+  const m = await loadGGUF(out, { threads: 1, kvCacheType: 'F32' });
   loaded.push(m);
   const ids = [1, ...m.tokenize('the cat was in the house and she said it is on the mat')];
   const got = await m.probabilities(ids);

@@ -6,3 +6,4 @@
 export * from './peft.js';
 export * from './math.js';
 export * from './data.js';
+export * from './adapters.js';

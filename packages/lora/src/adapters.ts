@@ -194,6 +194,13 @@ export class LoraAdapters {
     return { f32Bytes, quantizedBytes, modules: this.quantized.size };
   }
 
+  /** Bytes of the NF4/FP4 base weights held by {@link quantizeBase}. */
+  get quantizedBytes(): number {
+    let n = 0;
+    for (const q of this.quantized.values()) n += q.storageBytes;
+    return n;
+  }
+
   /** Free the adapters' variables and detach from the model. */
   dispose(): void {
     this.unmerge();

@@ -6,7 +6,7 @@
 import { FormatError, Rng, createProgress, tf, throwIfAborted, type Tensor, type Variable } from '@llm/core';
 import { CheckpointReader, writeCheckpoint, type HostTensor, type WriteCheckpointOptions } from './checkpoint.js';
 import type { KVCache } from './nn/attention.js';
-import { releaseTransposed } from './nn/layers.js';
+import { conv1d, linear, releaseTransposed } from './nn/layers.js';
 
 /** One parameter: HF name, shape and how to initialise it. */
 export interface ParamSpec {
@@ -25,7 +25,20 @@ export interface ForwardOptions {
   attentionMask?: readonly (readonly number[])[];
   /** Training: enables dropout with this seed. */
   dropoutSeed?: number;
+  /**
+   * Soft-prompt embeddings `[n, d]` placed before the tokens (prompt tuning). Used on the first
+   * pass only (`past === 0`); the output then has `n + T` positions, and `attentionMask`, when
+   * given, covers the real tokens only (the prefix is always attended to).
+   */
+  prefixEmbeddings?: Tensor;
 }
+
+/**
+ * Intercepts a linear projection (LoRA, QLoRA): `module` is its HF name without `.weight`, `x`
+ * its input, and `base()` computes the projection with the model's own weight. A hook may add to
+ * `base()` (LoRA) or compute the projection from other weights and never call it (QLoRA's NF4).
+ */
+export type LinearHook = (module: string, x: Tensor, base: () => Tensor) => Tensor;
 
 /** A decoder-only language model (GPT-2, LLaMA). */
 export interface CausalLM {
@@ -94,6 +107,18 @@ export abstract class PretrainedModel {
   protected ignorable(name: string): boolean {
     void name;
     return false;
+  }
+
+  /** Set by adapters (LoRA, QLoRA) to intercept the projections {@link PretrainedModel.proj} computes. */
+  linearHook: LinearHook | undefined;
+
+  /**
+   * The linear projection `module` (HF name without `.weight`) of `x`, through {@link linearHook}
+   * when one is set. `layout: 'conv1d'` is GPT-2's transposed `[in, out]` weight.
+   */
+  proj(module: string, x: Tensor, layout: 'linear' | 'conv1d' = 'linear'): Tensor {
+    const base = () => (layout === 'conv1d' ? conv1d : linear)(x, this.w(`${module}.weight`), this.wOpt(`${module}.bias`));
+    return this.linearHook ? this.linearHook(module, x, base) : base();
   }
 
   /** A weight by HF name. */

@@ -185,9 +185,11 @@ export interface TrainStepOptions {
  * gradients are averaged over micro-batches, clipped, and applied. Returns the mean loss and the
  * gradient norm.
  */
-export function trainStep(model: PretrainedModel, optimizer: AdamW, microBatches: number, lossFn: (micro: number) => Tensor, options: TrainStepOptions = {}): { loss: number; gradNorm: number } {
-  const vars = model.variables();
-  const names = [...model.weights.keys()];
+export function trainStep(model: PretrainedModel | Map<string, Variable>, optimizer: AdamW, microBatches: number, lossFn: (micro: number) => Tensor, options: TrainStepOptions = {}): { loss: number; gradNorm: number } {
+  // A model trains all its weights; a map of variables trains only those (adapters: LoRA, soft prompts).
+  const params = model instanceof Map ? model : model.weights;
+  const vars = [...params.values()];
+  const names = [...params.keys()];
   const acc = new Map<string, Tensor>();
   let lossSum = 0;
   for (let i = 0; i < microBatches; i++) {
@@ -206,7 +208,7 @@ export function trainStep(model: PretrainedModel, optimizer: AdamW, microBatches
   if (microBatches > 1) for (const [n, g] of acc) { acc.set(n, tf.div(g, microBatches)); g.dispose(); }
   const gradNorm = options.maxGradNorm ? clipGradNorm(acc, options.maxGradNorm) : Math.sqrt(tf.tidy(() => tf.addN([...acc.values()].map((g) => tf.sum(tf.square(g))))).dataSync()[0]!);
   if (options.lr !== undefined) optimizer.lr = options.lr;
-  optimizer.apply(model.weights, acc);
+  optimizer.apply(params, acc);
   tf.dispose([...acc.values()]);
   return { loss: lossSum / microBatches, gradNorm };
 }

@@ -123,32 +123,37 @@ export class Gpt2 extends PretrainedModel implements CausalLM {
     const cache = options.cache;
     const past = cache?.length ?? 0;
     const b = ids.length;
-    const t = ids[0]?.length ?? 0;
+    const prefix = past === 0 ? options.prefixEmbeddings : undefined;
+    const n = prefix?.shape[0] ?? 0;
+    const t = (ids[0]?.length ?? 0) + n;
+    const attentionMask = n && options.attentionMask ? options.attentionMask.map((row) => [...new Array<number>(n).fill(1), ...row]) : options.attentionMask;
     if (past + t > this.config.nPositions) throw new RangeError(`sequence of ${past + t} tokens exceeds n_positions ${this.config.nPositions}`);
     const pdrop = options.dropoutSeed === undefined ? 0 : this.config.dropout;
     let seed = options.dropoutSeed ?? 0;
     const drop = (x: Tensor): Tensor => dropout(x, pdrop, pdrop > 0 ? seed++ : undefined);
 
-    const pos = idsTensor(positionIds(t, past, b, options.attentionMask));
-    let x = tf.add(embedding(idsTensor(ids), this.w('transformer.wte.weight')), embedding(pos, this.w('transformer.wpe.weight')));
+    const pos = idsTensor(positionIds(t, past, b, attentionMask));
+    let tok = embedding(idsTensor(ids), this.w('transformer.wte.weight'));
+    if (prefix) tok = tf.concat([tf.tile(tf.expandDims(prefix, 0), [b, 1, 1]), tok], 1);
+    let x = tf.add(tok, embedding(pos, this.w('transformer.wpe.weight')));
     x = drop(x);
     let mask = causalMask(t, past);
-    if (options.attentionMask) mask = tf.add(mask, paddingMask(idsTensor(options.attentionMask)));
+    if (attentionMask) mask = tf.add(mask, paddingMask(idsTensor(attentionMask)));
     for (let i = 0; i < nLayer; i++) {
       const h = `transformer.h.${i}`;
       // attention
       const a = layerNorm(x, this.w(`${h}.ln_1.weight`), this.w(`${h}.ln_1.bias`), eps);
-      const qkv = conv1d(a, this.w(`${h}.attn.c_attn.weight`), this.w(`${h}.attn.c_attn.bias`));
+      const qkv = this.proj(`${h}.attn.c_attn`, a, 'conv1d');
       const [q, k, v] = tf.split(qkv, 3, -1) as [Tensor, Tensor, Tensor];
       let kh = splitHeads(k, nHead);
       let vh = splitHeads(v, nHead);
       if (cache) ({ k: kh, v: vh } = cache.append(i, kh, vh));
       const y = mergeHeads(scaledDotProductAttention(splitHeads(q, nHead), kh, vh, { mask }));
-      x = tf.add(x, drop(conv1d(y, this.w(`${h}.attn.c_proj.weight`), this.w(`${h}.attn.c_proj.bias`))));
+      x = tf.add(x, drop(this.proj(`${h}.attn.c_proj`, y, 'conv1d')));
       // MLP
       const m = layerNorm(x, this.w(`${h}.ln_2.weight`), this.w(`${h}.ln_2.bias`), eps);
-      const f = act(conv1d(m, this.w(`${h}.mlp.c_fc.weight`), this.w(`${h}.mlp.c_fc.bias`)));
-      x = tf.add(x, drop(conv1d(f, this.w(`${h}.mlp.c_proj.weight`), this.w(`${h}.mlp.c_proj.bias`))));
+      const f = act(this.proj(`${h}.mlp.c_fc`, m, 'conv1d'));
+      x = tf.add(x, drop(this.proj(`${h}.mlp.c_proj`, f, 'conv1d')));
     }
     void nEmbd;
     return layerNorm(x, this.w('transformer.ln_f.weight'), this.w('transformer.ln_f.bias'), eps);

@@ -149,33 +149,37 @@ export class Llama extends PretrainedModel implements CausalLM {
     const cache = options.cache;
     const past = cache?.length ?? 0;
     const b = ids.length;
-    const t = ids[0]?.length ?? 0;
-    const { cos, sin } = rotaryCosSin(positionIds(t, past, b, options.attentionMask), c.headDim, c.ropeTheta);
+    const prefix = past === 0 ? options.prefixEmbeddings : undefined;
+    const n = prefix?.shape[0] ?? 0;
+    const t = (ids[0]?.length ?? 0) + n;
+    const attentionMask = n && options.attentionMask ? options.attentionMask.map((row) => [...new Array<number>(n).fill(1), ...row]) : options.attentionMask;
+    const { cos, sin } = rotaryCosSin(positionIds(t, past, b, attentionMask), c.headDim, c.ropeTheta);
     let mask = causalMask(t, past);
     if (c.slidingWindow !== undefined) mask = tf.add(mask, slidingWindowMask(t, past, c.slidingWindow));
-    if (options.attentionMask) mask = tf.add(mask, paddingMask(idsTensor(options.attentionMask)));
+    if (attentionMask) mask = tf.add(mask, paddingMask(idsTensor(attentionMask)));
     const rep = c.numHeads / c.numKvHeads;
     let x = embedding(idsTensor(ids), this.w('model.embed_tokens.weight'));
+    if (prefix) x = tf.concat([tf.tile(tf.expandDims(prefix, 0), [b, 1, 1]), x], 1);
     for (let i = 0; i < c.numLayers; i++) {
       const l = `model.layers.${i}`;
       const h = rmsNorm(x, this.w(`${l}.input_layernorm.weight`), c.rmsNormEps);
-      const q = applyRotary(splitHeads(linear(h, this.w(`${l}.self_attn.q_proj.weight`), this.wOpt(`${l}.self_attn.q_proj.bias`)), c.numHeads), cos, sin);
-      let k = applyRotary(splitHeads(linear(h, this.w(`${l}.self_attn.k_proj.weight`), this.wOpt(`${l}.self_attn.k_proj.bias`)), c.numKvHeads), cos, sin);
-      let v = splitHeads(linear(h, this.w(`${l}.self_attn.v_proj.weight`), this.wOpt(`${l}.self_attn.v_proj.bias`)), c.numKvHeads);
+      const q = applyRotary(splitHeads(this.proj(`${l}.self_attn.q_proj`, h), c.numHeads), cos, sin);
+      let k = applyRotary(splitHeads(this.proj(`${l}.self_attn.k_proj`, h), c.numKvHeads), cos, sin);
+      let v = splitHeads(this.proj(`${l}.self_attn.v_proj`, h), c.numKvHeads);
       if (cache) ({ k, v } = cache.append(i, k, v)); // the cache stores the few KV heads, not the repeated ones
       const y = mergeHeads(scaledDotProductAttention(q, repeatKv(k, rep), repeatKv(v, rep), { mask }));
-      x = tf.add(x, linear(y, this.w(`${l}.self_attn.o_proj.weight`), this.wOpt(`${l}.self_attn.o_proj.bias`)));
+      x = tf.add(x, this.proj(`${l}.self_attn.o_proj`, y));
       const m = rmsNorm(x, this.w(`${l}.post_attention_layernorm.weight`), c.rmsNormEps);
-      const f = tf.mul(silu(linear(m, this.w(`${l}.mlp.gate_proj.weight`))), linear(m, this.w(`${l}.mlp.up_proj.weight`)));
-      x = tf.add(x, linear(f, this.w(`${l}.mlp.down_proj.weight`)));
+      const f = tf.mul(silu(this.proj(`${l}.mlp.gate_proj`, m)), this.proj(`${l}.mlp.up_proj`, m));
+      x = tf.add(x, this.proj(`${l}.mlp.down_proj`, f));
     }
     return rmsNorm(x, this.w('model.norm.weight'), c.rmsNormEps);
   }
 
   /** Logits `[B, T, vocab]`. */
   forward(ids: readonly (readonly number[])[], options: ForwardOptions = {}): Tensor {
-    const head = this.config.tieWordEmbeddings ? this.w('model.embed_tokens.weight') : this.w('lm_head.weight');
-    return linear(this.hiddenStates(ids, options), head);
+    const h = this.hiddenStates(ids, options);
+    return this.config.tieWordEmbeddings ? linear(h, this.w('model.embed_tokens.weight')) : this.proj('lm_head', h);
   }
 }
 

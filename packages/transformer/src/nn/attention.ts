@@ -31,9 +31,12 @@ export function mergeHeads(x: Tensor): Tensor {
 /** Grouped-query attention: repeat each KV head `rep` times along the head axis (head j uses KV head ⌊j/rep⌋). */
 export function repeatKv(x: Tensor, rep: number): Tensor {
   if (rep === 1) return x;
-  const [b, kvh, s, hd] = x.shape as [number, number, number, number];
-  const expanded = tf.tile(tf.reshape(x, [b, kvh, 1, s, hd]), [1, 1, rep, 1, 1]);
-  return tf.reshape(expanded, [b, kvh * rep, s, hd]);
+  const kvh = x.shape[1]!;
+  // Head h*rep + r reads KV head h (HF's repeat_kv order). A gather, not a rank-5 tile: tfjs has
+  // no gradient for rank-5 tile, and LoRA/fine-tuning of GQA models backpropagates through here.
+  const index = new Int32Array(kvh * rep);
+  for (let i = 0; i < index.length; i++) index[i] = Math.floor(i / rep);
+  return tf.gather(x, tf.tensor1d(index, 'int32'), 1);
 }
 
 /**

@@ -31,19 +31,23 @@ async function compare(type: ConvertType) {
   const ids = [1, ...m.tokenize('the cat was in the house and she said it is on the mat')];
   const got = await m.probabilities(ids);
   const f = await GGUFFile.open(out);
-  const deq = await weightsFromGGUF(f, config);
+  const types = new Map<string, string>();
+  const deq = await weightsFromGGUF(f, config, types);
   await f.close();
   const refOrig = llamaForward(config, weights, ids).map(softmax);
   const refDeq = llamaForward(config, deq, ids).map(softmax);
-  let vsOrig = 0, vsDeq = 0, agree = 0;
+  // Also round the activations the way llama.cpp's CPU matmul does for each weight type (Q8_0 / Q8_K / F16).
+  const refAct = llamaForward(config, deq, ids, types).map(softmax);
+  let vsOrig = 0, vsDeq = 0, vsAct = 0, agree = 0;
   for (let i = 0; i < ids.length; i++) {
     for (let v = 0; v < config.vocab_size; v++) {
       vsOrig = Math.max(vsOrig, Math.abs(got[i]![v]! - refOrig[i]![v]!));
       vsDeq = Math.max(vsDeq, Math.abs(got[i]![v]! - refDeq[i]![v]!));
+      vsAct = Math.max(vsAct, Math.abs(got[i]![v]! - refAct[i]![v]!));
     }
-    if (argmax(got[i]!) === argmax(refDeq[i]!)) agree++;
+    if (argmax(got[i]!) === argmax(refAct[i]!)) agree++;
   }
-  return { m, report, ids, vsOrig, vsDeq, agree: agree / ids.length };
+  return { m, report, ids, vsOrig, vsDeq, vsAct, agree: agree / ids.length };
 }
 
 describe('GGUF files from this package run in llama.cpp (node-llama-cpp 3.21.1)', () => {
@@ -66,8 +70,16 @@ describe('GGUF files from this package run in llama.cpp (node-llama-cpp 3.21.1)'
     }
   });
 
-  it('Q4_0, Q4_K and Q4_K_M: llama.cpp follows our dequantized weights, not the float ones', async () => {
-    for (const type of ['Q4_0', 'Q4_K', 'Q4_K_M'] as const) {
+  it('Q4_0, Q5_0, Q6_K and Q4_K_M evaluate in llama.cpp exactly as our dequantized weights (and its activation rounding) predict', async () => {
+    for (const type of ['Q4_0', 'Q5_0', 'Q6_K', 'Q4_K_M'] as const) {
+      const r = await compare(type);
+      expect(r.vsAct, type).toBeLessThanOrEqual(1e-5);
+      expect(r.agree, type).toBe(1);
+    }
+  });
+
+  it('Q4_0 and Q4_K: llama.cpp follows our dequantized weights, not the float ones', async () => {
+    for (const type of ['Q4_0', 'Q4_K'] as const) {
       const r = await compare(type);
       expect(r.report.bitsPerWeight, type).toBeLessThan(5.5);
       expect(r.vsDeq, type).toBeLessThan(0.03);

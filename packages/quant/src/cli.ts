@@ -19,20 +19,21 @@ export function register(program: Command): void {
   const q = program.command('quant').description('quantization: int8/NF4/FP4 tensors, GGUF files, llama.cpp');
 
   const convert = (name: string) => commandAction(
-    q.command(name).description('convert an HF LLaMA folder (config.json, model.safetensors, tokenizer.json) to GGUF')
+    q.command(name).description('convert an HF LLaMA or GPT-2 folder (config.json, model.safetensors, tokenizer.json) to GGUF')
       .requiredOption('--model <dir>', 'HF-layout folder')
       .requiredOption('--type <type>', 'f32|f16|bf16|q8_0|q4_0|q4_1|q5_0|q5_1|q4_k|q5_k|q6_k|q4_k_m')
       .requiredOption('--out <file>', 'output .gguf'),
     async (cmd: Command) => {
       const o = cmd.opts<{ model: string; type: string; out: string }>();
-      const { convertHfLlama, CONVERT_TYPES } = await import('./convert/hf-llama.js');
+      const { CONVERT_TYPES } = await import('./convert/hf-llama.js');
+      const { convertHf } = await import('./convert/hf-gpt2.js');
       const type = o.type.toUpperCase();
       if (!(CONVERT_TYPES as readonly string[]).includes(type)) throw new ConfigError(`--type must be one of ${CONVERT_TYPES.join(', ').toLowerCase()}, got '${o.type}'`, { field: 'type' });
-      const r = await convertHfLlama(o.model, o.out, { type: type as (typeof CONVERT_TYPES)[number] });
+      const r = await convertHf(o.model, o.out, { type: type as (typeof CONVERT_TYPES)[number] });
       const counts: Record<string, number> = {};
       for (const t of r.tensors) counts[t.type] = (counts[t.type] ?? 0) + 1;
       return {
-        json: { out: r.out, type, bytes: r.bytes, parameters: r.parameters, bitsPerWeight: r.bitsPerWeight, tensorTypes: counts },
+        json: { out: r.out, architecture: r.architecture, type, bytes: r.bytes, parameters: r.parameters, bitsPerWeight: r.bitsPerWeight, tensorTypes: counts },
         human: `wrote ${r.out}: ${r.parameters} parameters, ${(r.bytes / 1e6).toFixed(2)} MB of tensors, ${r.bitsPerWeight.toFixed(2)} bits/weight (${Object.entries(counts).map(([k, v]) => `${v}×${k}`).join(', ')})`,
       };
     },
@@ -138,13 +139,19 @@ export function register(program: Command): void {
   tensorCmd('tensor');
 
   commandAction(
-    q.command('tiny').description('write the tiny seeded LLaMA checkpoint (HF layout) used by the tests and the tour')
-      .requiredOption('--out <dir>', 'output folder').option('--seed <n>', 'seed', '7'),
+    q.command('tiny').description('write a tiny seeded checkpoint (HF layout, llama or gpt2) as used by the tests and the tour')
+      .requiredOption('--out <dir>', 'output folder').option('--seed <n>', 'seed', '7').option('--arch <arch>', 'llama or gpt2', 'llama'),
     async (cmd: Command) => {
-      const o = cmd.opts<{ out: string; seed: string }>();
+      const o = cmd.opts<{ out: string; seed: string; arch: string }>();
+      if (o.arch === 'gpt2') {
+        const { writeTinyGpt2 } = await import('./model/gpt2-ref.js');
+        const { config } = await writeTinyGpt2(o.out, { seed: Number(o.seed) });
+        return { json: { out: o.out, arch: 'gpt2', config }, human: `wrote ${o.out} (gpt2, n_embd ${config.n_embd}, ${config.n_layer} layers, vocab ${config.vocab_size})` };
+      }
+      if (o.arch !== 'llama') throw new InputError(`--arch must be llama or gpt2, got '${o.arch}'`, { field: 'arch' });
       const { writeTinyLlama } = await import('./model/tiny-llama.js');
       const { config } = await writeTinyLlama(o.out, { seed: Number(o.seed) });
-      return { json: { out: o.out, config }, human: `wrote ${o.out} (hidden ${config.hidden_size}, ${config.num_hidden_layers} layers, vocab ${config.vocab_size})` };
+      return { json: { out: o.out, arch: 'llama', config }, human: `wrote ${o.out} (llama, hidden ${config.hidden_size}, ${config.num_hidden_layers} layers, vocab ${config.vocab_size})` };
     },
   );
 }

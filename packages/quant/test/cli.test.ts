@@ -47,6 +47,15 @@ describe('llm quant CLI', () => {
     expect((t.json.stats as { bitsPerElement: number }).bitsPerElement).toBeLessThan(4.2);
   });
 
+  it('gpt2 folders convert too', async () => {
+    expect((await run(['quant', 'tiny', '--arch', 'gpt2', '--out', join(dir, 'g')])).code).toBe(0);
+    const c = await run(['quant', 'gguf', '--model', join(dir, 'g'), '--type', 'q4_0', '--out', join(dir, 'g.gguf')]);
+    expect(c.json.architecture).toBe('gpt2');
+    const i = await run(['quant', 'inspect', join(dir, 'g.gguf')]);
+    expect(i.json.problem).toBeNull();
+    expect((i.json.llamaCpp as { tokenizerModel: string }).tokenizerModel).toBe('gpt2');
+  });
+
   it('bad input exits 2 with a typed error', async () => {
     const r = await run(['quant', 'convert', '--model', join(dir, 'nope'), '--type', 'q4_0', '--out', join(dir, 'x.gguf')]);
     expect(r.code).toBe(2);

@@ -99,6 +99,19 @@ describe('GGUF files from this package run in llama.cpp (node-llama-cpp 3.21.1)'
     for (let i = 0; i < r.tokens.length; i++) expect(r.tokens[i]).toBe(argmax(ref[ids.length - 1 + i]!));
   });
 
+  it('JSON-schema constrained output parses and obeys the schema; embeddings have the model width', async () => {
+    const m = loaded[0]!;
+    for (let seed = 0; seed < 3; seed++) {
+      const g = await m.generate('the answer is', { jsonSchema: { enum: ['yes', 'no', 'maybe'] }, maxTokens: 20, temperature: 1, seed });
+      expect(['yes', 'no', 'maybe']).toContain(JSON.parse(g.text));
+    }
+    const h = await m.generate('x', { grammar: 'root ::= "the " ("cat" | "hat")', maxTokens: 20 });
+    expect(['the cat', 'the hat']).toContain(h.text);
+    const e = await m.embed('the cat was in the house');
+    expect(e.length).toBe(config.hidden_size);
+    expect(e.some((v) => v !== 0)).toBe(true);
+  });
+
   it('a file missing llama.feed_forward_length is a FormatError, not a killed process', async () => {
     const src = join(dir, 'tiny-F32.gguf');
     const h = await parseGGUF(new Uint8Array(readFileSync(src)));

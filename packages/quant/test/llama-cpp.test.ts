@@ -137,6 +137,9 @@ describe('GGUF files from this package run in llama.cpp (node-llama-cpp 3.21.1)'
     }
     const h = await m.generate('x', { grammar: 'root ::= "the " ("cat" | "hat")', maxTokens: 20 });
     expect(['the cat', 'the hat']).toContain(h.text);
+    const chat = m.applyChatTemplate([{ role: 'system', content: 'be brief' }, { role: 'user', content: 'hi' }]);
+    expect(chat).toContain('user: hi');
+    expect(chat).toContain('be brief');
     const e = await m.embed('the cat was in the house');
     expect(e.length).toBe(config.hidden_size);
     expect(e.some((v) => v !== 0)).toBe(true);

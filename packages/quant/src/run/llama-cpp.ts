@@ -7,7 +7,7 @@ import { BackendError, CancelledError, InputError, throwIfAborted } from '@llm/c
 import type { ChatMessage, GenerateOptions, GenerateResult, LanguageModel, NextTokenLogits, StreamChunk } from '@llm/core';
 import { GGUFFile } from '../gguf/reader.js';
 import { validateForLlamaCpp, type LlamaCppCheck } from '../gguf/validate.js';
-import type { GbnfJsonSchema, Llama, LlamaContext, LlamaContextSequence, LlamaEmbeddingContext, LlamaGrammar, LlamaModel, Token } from 'node-llama-cpp';
+import type { ChatHistoryItem, ChatWrapper, GbnfJsonSchema, Llama, LlamaContext, LlamaContextSequence, LlamaEmbeddingContext, LlamaGrammar, LlamaModel, Token } from 'node-llama-cpp';
 
 /** Generation options plus llama.cpp grammar constraints. */
 export interface LlamaGenerateOptions extends GenerateOptions {
@@ -66,7 +66,7 @@ export class LlamaCppModel implements LanguageModel {
     private model: LlamaModel,
     private context: LlamaContext,
     private sequence: LlamaContextSequence,
-    private chatTemplate: string | undefined,
+    private chatWrapper: ChatWrapper | undefined,
     private llama: Llama,
   ) {
     this.id = path;
@@ -98,7 +98,16 @@ export class LlamaCppModel implements LanguageModel {
       experimentalKvCacheKeyType: kv,
       experimentalKvCacheValueType: kv,
     });
-    return new LlamaCppModel(path, check, threads, model, context, context.getSequence(), template, llama);
+    let wrapper: ChatWrapper | undefined;
+    if (template) {
+      const { JinjaTemplateChatWrapper } = await import('node-llama-cpp');
+      try {
+        wrapper = new JinjaTemplateChatWrapper({ template });
+      } catch {
+        wrapper = undefined; // a template node-llama-cpp cannot render: fall back to plain rendering
+      }
+    }
+    return new LlamaCppModel(path, check, threads, model, context, context.getSequence(), wrapper, llama);
   }
 
   /** llama.cpp's tokenization of `text` (no BOS added). */
@@ -146,9 +155,16 @@ export class LlamaCppModel implements LanguageModel {
     return { logits };
   }
 
-  /** Render chat messages (the GGUF's template is Jinja; here a plain `role: content` rendering). */
+  /**
+   * Render chat messages with the GGUF's `tokenizer.chat_template` (Jinja, through node-llama-cpp's
+   * JinjaTemplateChatWrapper); without a template, a plain `role: content` rendering.
+   */
   applyChatTemplate(messages: readonly ChatMessage[], options: { addGenerationPrompt?: boolean } = {}): string {
-    void this.chatTemplate;
+    if (this.chatWrapper) {
+      const history: ChatHistoryItem[] = messages.map((m): ChatHistoryItem => (m.role === 'system' ? { type: 'system', text: m.content } : m.role === 'assistant' ? { type: 'model', response: [m.content] } : { type: 'user', text: m.content }));
+      if (options.addGenerationPrompt !== false) history.push({ type: 'model', response: [] });
+      return this.chatWrapper.generateContextState({ chatHistory: history }).contextText.toString();
+    }
     return messages.map((m) => `${m.role}: ${m.content}\n`).join('') + (options.addGenerationPrompt === false ? '' : 'assistant: ');
   }
 

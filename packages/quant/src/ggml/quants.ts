@@ -186,13 +186,15 @@ export function dequantizeGGML(type: GGMLQuantType, data: Uint8Array, n: number)
 }
 
 function quantQ8_0(x: Float32Array, out: Uint8Array, dv: DataView): void {
+  const qs = new Int8Array(out.buffer, out.byteOffset, out.byteLength);
   for (let i = 0, o = 0; i < x.length / 32; i++, o += 34) {
+    const b = i * 32;
     let amax = 0;
-    for (let j = 0; j < 32; j++) amax = Math.max(amax, Math.abs(x[i * 32 + j]!));
+    for (let j = 0; j < 32; j++) { const a = Math.abs(x[b + j]!); if (a > amax) amax = a; }
     const d = fr(amax / 127);
     const id = d ? fr(1 / d) : 0;
     dv.setUint16(o, h(d), true);
-    for (let j = 0; j < 32; j++) dv.setInt8(o + 2 + j, roundf(fr(x[i * 32 + j]! * id)));
+    for (let j = 0; j < 32; j++) qs[o + 2 + j] = roundf(fr(x[b + j]! * id));
   }
 }
 

@@ -98,14 +98,20 @@ export function register(program: Command): void {
   );
 
   commandAction(
-    q.command('ppl').description('perplexity of a GGUF model on a text file, evaluated by llama.cpp')
-      .requiredOption('--model <file>', '.gguf file').requiredOption('--text <file>', 'text file')
+    q.command('ppl').description('perplexity on a text file: of a GGUF evaluated by llama.cpp, or of an HF folder by our float reference forward pass')
+      .requiredOption('--model <path>', '.gguf file or HF folder (llama, gpt2)').requiredOption('--text <file>', 'text file')
       .option('--max-tokens <n>', 'tokens of the text to score', '256').option('--threads <n>', 'CPU threads', '2'),
     async (cmd: Command) => {
       const o = cmd.opts<{ model: string; text: string; maxTokens: string; threads: string }>();
       const { readText } = await import('@llm/core');
-      const { loadGGUF } = await import('./run/llama-cpp.js');
+      const { statSync, existsSync } = await import('node:fs');
       const text = await readText(o.text);
+      if (existsSync(o.model) && statSync(o.model).isDirectory()) {
+        const { referencePerplexity } = await import('./model/hf-ref.js');
+        const r = await referencePerplexity(o.model, text, { maxTokens: intOpt(o.maxTokens, 'max-tokens', 256), threads: intOpt(o.threads, 'threads', 2) });
+        return { json: { ppl: r.ppl, tokens: r.tokens }, human: `perplexity ${r.ppl.toFixed(3)} over ${r.tokens} tokens (${r.architecture}, float reference forward pass)` };
+      }
+      const { loadGGUF } = await import('./run/llama-cpp.js');
       const m = await loadGGUF(o.model, { threads: intOpt(o.threads, 'threads', 2) });
       try {
         const ids = m.tokenize(text).slice(0, Math.min(intOpt(o.maxTokens, 'max-tokens', 256), m.contextLength - 1));

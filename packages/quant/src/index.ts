@@ -24,3 +24,4 @@ export * from './tensor/linear.js';
 export * from './tensor/report.js';
 export * from './convert/hf-gpt2.js';
 export * from './model/gpt2-ref.js';
+export * from './model/hf-ref.js';

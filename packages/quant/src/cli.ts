@@ -5,7 +5,7 @@
 import type { Command } from 'commander';
 import { commandAction, ConfigError, formatTable, InputError } from '@llm/core';
 
-const TENSOR_TYPES = ['int8', 'int8-zp', 'int8-block', 'llm-int8', 'nf4', 'fp4', 'nf4-nodq', 'q8_0', 'q4_0', 'q4_1', 'q5_0', 'q5_1', 'q4_k', 'q5_k', 'q6_k'] as const;
+const TENSOR_TYPES = ['int8', 'int8-zp', 'int8-block', 'llm-int8', 'nf4', 'fp4', 'nf4-nodq', 'q8_0', 'q4_0', 'q4_1', 'q5_0', 'q5_1', 'q2_k', 'q3_k', 'q4_k', 'q5_k', 'q6_k'] as const;
 
 function intOpt(v: string | undefined, name: string, def: number): number {
   if (v === undefined) return def;
@@ -21,7 +21,7 @@ export function register(program: Command): void {
   const convert = (name: string) => commandAction(
     q.command(name).description('convert an HF LLaMA or GPT-2 folder (config.json, model.safetensors, tokenizer.json) to GGUF')
       .requiredOption('--model <dir>', 'HF-layout folder')
-      .requiredOption('--type <type>', 'f32|f16|bf16|q8_0|q4_0|q4_1|q5_0|q5_1|q4_k|q5_k|q6_k|q4_k_m')
+      .requiredOption('--type <type>', 'f32|f16|bf16|q8_0|q4_0|q4_1|q5_0|q5_1|q2_k|q3_k|q4_k|q5_k|q6_k|q4_k_m')
       .requiredOption('--out <file>', 'output .gguf'),
     async (cmd: Command) => {
       const o = cmd.opts<{ model: string; type: string; out: string }>();

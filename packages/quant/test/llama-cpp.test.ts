@@ -70,7 +70,7 @@ describe('GGUF files from this package run in llama.cpp (node-llama-cpp 3.21.1)'
     }
   });
 
-  it('one quantized tensor at a time (Q8_0, Q4_0, Q5_0, Q4_K, Q6_K, F16): llama.cpp evaluates it exactly as our dequantizer and its activation rounding predict', async () => {
+  it('one quantized tensor at a time (Q8_0, Q4_0, Q5_0, Q2_K, Q3_K, Q4_K, Q6_K, F16): llama.cpp evaluates it exactly as our dequantizer and its activation rounding predict', async () => {
     const src = join(dir, 'tiny-F32.gguf');
     const f = await GGUFFile.open(src);
     const base: { name: string; dims: number[]; type: number; elements: number; data: Uint8Array }[] = [];
@@ -78,7 +78,7 @@ describe('GGUF files from this package run in llama.cpp (node-llama-cpp 3.21.1)'
     const meta = f.metadata;
     await f.close();
     const target = 'blk.0.ffn_up.weight';
-    for (const qt of ['Q8_0', 'Q4_0', 'Q5_0', 'Q4_K', 'Q6_K', 'F16'] as const) {
+    for (const qt of ['Q8_0', 'Q4_0', 'Q5_0', 'Q2_K', 'Q3_K', 'Q4_K', 'Q6_K', 'F16'] as const) {
       const tensors = base.map((t) => (t.name !== target ? t : { ...t, type: GGMLType[qt], data: quantizeGGML(qt, dequantizeGGML('F32', t.data, t.elements)) }));
       const out = join(dir, `one-${qt}.gguf`);
       await writeGGUF(out, meta, tensors);

@@ -5,7 +5,7 @@
 import type { Command } from 'commander';
 import { commandAction, ConfigError, formatTable, InputError } from '@llm/core';
 
-const TENSOR_TYPES = ['int8', 'int8-zp', 'int8-block', 'llm-int8', 'nf4', 'fp4', 'nf4-nodq', 'q8_0', 'q4_0', 'q4_1', 'q5_0', 'q5_1', 'q4_k', 'q5_k', 'q6_k'] as const;
+const TENSOR_TYPES = ['int8', 'int8-zp', 'int8-block', 'llm-int8', 'nf4', 'fp4', 'nf4-nodq', 'q8_0', 'q4_0', 'q4_1', 'q5_0', 'q5_1', 'q2_k', 'q3_k', 'q4_k', 'q5_k', 'q6_k'] as const;
 
 function intOpt(v: string | undefined, name: string, def: number): number {
   if (v === undefined) return def;
@@ -19,20 +19,21 @@ export function register(program: Command): void {
   const q = program.command('quant').description('quantization: int8/NF4/FP4 tensors, GGUF files, llama.cpp');
 
   const convert = (name: string) => commandAction(
-    q.command(name).description('convert an HF LLaMA folder (config.json, model.safetensors, tokenizer.json) to GGUF')
+    q.command(name).description('convert an HF LLaMA or GPT-2 folder (config.json, model.safetensors, tokenizer.json) to GGUF')
       .requiredOption('--model <dir>', 'HF-layout folder')
-      .requiredOption('--type <type>', 'f32|f16|bf16|q8_0|q4_0|q4_1|q5_0|q5_1|q4_k|q5_k|q6_k|q4_k_m')
+      .requiredOption('--type <type>', 'f32|f16|bf16|q8_0|q4_0|q4_1|q5_0|q5_1|q2_k|q3_k|q4_k|q5_k|q6_k|q4_k_m')
       .requiredOption('--out <file>', 'output .gguf'),
     async (cmd: Command) => {
       const o = cmd.opts<{ model: string; type: string; out: string }>();
-      const { convertHfLlama, CONVERT_TYPES } = await import('./convert/hf-llama.js');
+      const { CONVERT_TYPES } = await import('./convert/hf-llama.js');
+      const { convertHf } = await import('./convert/hf-gpt2.js');
       const type = o.type.toUpperCase();
       if (!(CONVERT_TYPES as readonly string[]).includes(type)) throw new ConfigError(`--type must be one of ${CONVERT_TYPES.join(', ').toLowerCase()}, got '${o.type}'`, { field: 'type' });
-      const r = await convertHfLlama(o.model, o.out, { type: type as (typeof CONVERT_TYPES)[number] });
+      const r = await convertHf(o.model, o.out, { type: type as (typeof CONVERT_TYPES)[number] });
       const counts: Record<string, number> = {};
       for (const t of r.tensors) counts[t.type] = (counts[t.type] ?? 0) + 1;
       return {
-        json: { out: r.out, type, bytes: r.bytes, parameters: r.parameters, bitsPerWeight: r.bitsPerWeight, tensorTypes: counts },
+        json: { out: r.out, architecture: r.architecture, type, bytes: r.bytes, parameters: r.parameters, bitsPerWeight: r.bitsPerWeight, tensorTypes: counts },
         human: `wrote ${r.out}: ${r.parameters} parameters, ${(r.bytes / 1e6).toFixed(2)} MB of tensors, ${r.bitsPerWeight.toFixed(2)} bits/weight (${Object.entries(counts).map(([k, v]) => `${v}×${k}`).join(', ')})`,
       };
     },
@@ -97,14 +98,20 @@ export function register(program: Command): void {
   );
 
   commandAction(
-    q.command('ppl').description('perplexity of a GGUF model on a text file, evaluated by llama.cpp')
-      .requiredOption('--model <file>', '.gguf file').requiredOption('--text <file>', 'text file')
+    q.command('ppl').description('perplexity on a text file: of a GGUF evaluated by llama.cpp, or of an HF folder by our float reference forward pass')
+      .requiredOption('--model <path>', '.gguf file or HF folder (llama, gpt2)').requiredOption('--text <file>', 'text file')
       .option('--max-tokens <n>', 'tokens of the text to score', '256').option('--threads <n>', 'CPU threads', '2'),
     async (cmd: Command) => {
       const o = cmd.opts<{ model: string; text: string; maxTokens: string; threads: string }>();
       const { readText } = await import('@llm/core');
-      const { loadGGUF } = await import('./run/llama-cpp.js');
+      const { statSync, existsSync } = await import('node:fs');
       const text = await readText(o.text);
+      if (existsSync(o.model) && statSync(o.model).isDirectory()) {
+        const { referencePerplexity } = await import('./model/hf-ref.js');
+        const r = await referencePerplexity(o.model, text, { maxTokens: intOpt(o.maxTokens, 'max-tokens', 256), threads: intOpt(o.threads, 'threads', 2) });
+        return { json: { ppl: r.ppl, tokens: r.tokens }, human: `perplexity ${r.ppl.toFixed(3)} over ${r.tokens} tokens (${r.architecture}, float reference forward pass)` };
+      }
+      const { loadGGUF } = await import('./run/llama-cpp.js');
       const m = await loadGGUF(o.model, { threads: intOpt(o.threads, 'threads', 2) });
       try {
         const ids = m.tokenize(text).slice(0, Math.min(intOpt(o.maxTokens, 'max-tokens', 256), m.contextLength - 1));
@@ -138,13 +145,19 @@ export function register(program: Command): void {
   tensorCmd('tensor');
 
   commandAction(
-    q.command('tiny').description('write the tiny seeded LLaMA checkpoint (HF layout) used by the tests and the tour')
-      .requiredOption('--out <dir>', 'output folder').option('--seed <n>', 'seed', '7'),
+    q.command('tiny').description('write a tiny seeded checkpoint (HF layout, llama or gpt2) as used by the tests and the tour')
+      .requiredOption('--out <dir>', 'output folder').option('--seed <n>', 'seed', '7').option('--arch <arch>', 'llama or gpt2', 'llama'),
     async (cmd: Command) => {
-      const o = cmd.opts<{ out: string; seed: string }>();
+      const o = cmd.opts<{ out: string; seed: string; arch: string }>();
+      if (o.arch === 'gpt2') {
+        const { writeTinyGpt2 } = await import('./model/gpt2-ref.js');
+        const { config } = await writeTinyGpt2(o.out, { seed: Number(o.seed) });
+        return { json: { out: o.out, arch: 'gpt2', config }, human: `wrote ${o.out} (gpt2, n_embd ${config.n_embd}, ${config.n_layer} layers, vocab ${config.vocab_size})` };
+      }
+      if (o.arch !== 'llama') throw new InputError(`--arch must be llama or gpt2, got '${o.arch}'`, { field: 'arch' });
       const { writeTinyLlama } = await import('./model/tiny-llama.js');
       const { config } = await writeTinyLlama(o.out, { seed: Number(o.seed) });
-      return { json: { out: o.out, config }, human: `wrote ${o.out} (hidden ${config.hidden_size}, ${config.num_hidden_layers} layers, vocab ${config.vocab_size})` };
+      return { json: { out: o.out, arch: 'llama', config }, human: `wrote ${o.out} (llama, hidden ${config.hidden_size}, ${config.num_hidden_layers} layers, vocab ${config.vocab_size})` };
     },
   );
 }

@@ -22,3 +22,6 @@ export * from './tensor/llm-int8.js';
 export * from './tensor/nf4.js';
 export * from './tensor/linear.js';
 export * from './tensor/report.js';
+export * from './convert/hf-gpt2.js';
+export * from './model/gpt2-ref.js';
+export * from './model/hf-ref.js';

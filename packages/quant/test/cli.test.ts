@@ -43,8 +43,21 @@ describe('llm quant CLI', () => {
     const p = await run(['quant', 'ppl', '--model', join(dir, 't.gguf'), '--text', join(dir, 'text.txt'), '--threads', '1']);
     expect(p.json.ppl as number).toBeGreaterThan(1);
     expect(p.json.tokens as number).toBeGreaterThan(5);
+    // The HF folder's float perplexity (our forward pass) sits next to the Q8_0 file's (llama.cpp).
+    const pf = await run(['quant', 'ppl', '--model', join(dir, 'tiny'), '--text', join(dir, 'text.txt'), '--threads', '1']);
+    expect(pf.json.tokens).toBe(p.json.tokens);
+    expect(Math.abs(Math.log(pf.json.ppl as number) - Math.log(p.json.ppl as number))).toBeLessThan(0.02);
     const t = await run(['quant', 'tensor', '--model', join(dir, 'tiny'), '--tensor', 'model.layers.0.mlp.up_proj.weight', '--type', 'nf4']);
     expect((t.json.stats as { bitsPerElement: number }).bitsPerElement).toBeLessThan(4.2);
+  });
+
+  it('gpt2 folders convert too', async () => {
+    expect((await run(['quant', 'tiny', '--arch', 'gpt2', '--out', join(dir, 'g')])).code).toBe(0);
+    const c = await run(['quant', 'gguf', '--model', join(dir, 'g'), '--type', 'q4_0', '--out', join(dir, 'g.gguf')]);
+    expect(c.json.architecture).toBe('gpt2');
+    const i = await run(['quant', 'inspect', join(dir, 'g.gguf')]);
+    expect(i.json.problem).toBeNull();
+    expect((i.json.llamaCpp as { tokenizerModel: string }).tokenizerModel).toBe('gpt2');
   });
 
   it('bad input exits 2 with a typed error', async () => {

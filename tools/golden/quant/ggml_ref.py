@@ -23,7 +23,7 @@ meta = json.load(open(meta_path)) if os.path.exists(meta_path) else {}
 # name -> (block elements, block bytes)
 TYPES = {
     'q8_0': (32, 34), 'q4_0': (32, 18), 'q4_1': (32, 20), 'q5_0': (32, 22), 'q5_1': (32, 24),
-    'q4_K': (256, 144), 'q5_K': (256, 176), 'q6_K': (256, 210),
+    'q2_K': (256, 84), 'q3_K': (256, 110), 'q4_K': (256, 144), 'q5_K': (256, 176), 'q6_K': (256, 210),
 }
 
 rng = np.random.default_rng(20261126)

@@ -29,12 +29,12 @@ export interface HfLlamaConfig {
 }
 
 /** Output types of {@link convertHfLlama}: a ggml type for every matrix, or a llama.cpp-like mix. */
-export type ConvertType = 'F32' | 'F16' | 'BF16' | 'Q8_0' | 'Q4_0' | 'Q4_1' | 'Q5_0' | 'Q5_1' | 'Q4_K' | 'Q5_K' | 'Q6_K' | 'Q4_K_M';
+export type ConvertType = 'F32' | 'F16' | 'BF16' | 'Q8_0' | 'Q4_0' | 'Q4_1' | 'Q5_0' | 'Q5_1' | 'Q2_K' | 'Q3_K' | 'Q4_K' | 'Q5_K' | 'Q6_K' | 'Q4_K_M';
 /** Every {@link ConvertType}. */
-export const CONVERT_TYPES: readonly ConvertType[] = ['F32', 'F16', 'BF16', 'Q8_0', 'Q4_0', 'Q4_1', 'Q5_0', 'Q5_1', 'Q4_K', 'Q5_K', 'Q6_K', 'Q4_K_M'];
+export const CONVERT_TYPES: readonly ConvertType[] = ['F32', 'F16', 'BF16', 'Q8_0', 'Q4_0', 'Q4_1', 'Q5_0', 'Q5_1', 'Q2_K', 'Q3_K', 'Q4_K', 'Q5_K', 'Q6_K', 'Q4_K_M'];
 
 /** `general.file_type` values (llama.cpp `llama_ftype`). */
-const FILE_TYPE: Record<ConvertType, number> = { F32: 0, F16: 1, Q4_0: 2, Q4_1: 3, Q8_0: 7, Q5_0: 8, Q5_1: 9, Q4_K: 14, Q4_K_M: 15, Q5_K: 16, Q6_K: 18, BF16: 32 };
+const FILE_TYPE: Record<ConvertType, number> = { F32: 0, F16: 1, Q4_0: 2, Q4_1: 3, Q8_0: 7, Q5_0: 8, Q5_1: 9, Q2_K: 10, Q3_K: 12, Q4_K: 14, Q4_K_M: 15, Q5_K: 16, Q6_K: 18, BF16: 32 };
 
 /** Options for {@link convertHfLlama}. */
 export interface ConvertOptions {
@@ -112,7 +112,7 @@ export function tensorTypeFor(type: ConvertType, ggufName: string, dims: readonl
   const bs = ggmlTypeByName(t).blockSize;
   if (dims[0]! % bs !== 0) {
     // Like llama.cpp: a row that does not split into super-blocks gets a 32-block type instead.
-    if (dims[0]! % 32 === 0) t = t === 'Q6_K' || t === 'Q5_K' ? 'Q8_0' : t === 'Q4_K' ? 'Q5_0' : 'Q8_0';
+    if (dims[0]! % 32 === 0) t = t === 'Q6_K' || t === 'Q5_K' ? 'Q8_0' : t === 'Q4_K' ? 'Q5_0' : t === 'Q3_K' || t === 'Q2_K' ? 'Q4_0' : 'Q8_0';
     else t = 'F16';
   }
   return t;

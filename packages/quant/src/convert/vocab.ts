@@ -56,7 +56,7 @@ export function vocabFromTokenizerJson(text: string, file = 'tokenizer.json', ch
     if (unkId !== undefined) types[unkId] = TokenType.UNKNOWN;
     return { model: 'llama', tokens, scores, tokenTypes: types, bosId: find('<s>'), eosId: find('</s>'), unkId, addBos: true, addEos: false, chatTemplate };
   }
-  return { model: 'gpt2', tokens, tokenTypes: types, merges, bosId: find('<|endoftext|>', '<s>'), eosId: find('<|endoftext|>', '</s>'), pre: 'default', addBos: false, addEos: false, chatTemplate };
+  return { model: 'gpt2', tokens, tokenTypes: types, merges, bosId: find('<|endoftext|>', '<s>'), eosId: find('<|endoftext|>', '</s>'), pre: 'gpt-2', addBos: false, addEos: false, chatTemplate };
 }
 
 /** The `tokenizer.ggml.*` metadata entries for a vocab. */

@@ -24,7 +24,7 @@ describe('ggml block quantization is bit-exact with llama.cpp (libggml-base.so r
   }
 
   it('covers every quant type the writer offers', () => {
-    expect(Object.keys(golden.types).sort()).toEqual(['Q4_0', 'Q4_1', 'Q4_K', 'Q5_0', 'Q5_1', 'Q5_K', 'Q6_K', 'Q8_0']);
+    expect(Object.keys(golden.types).sort()).toEqual(['Q2_K', 'Q3_K', 'Q4_0', 'Q4_1', 'Q4_K', 'Q5_0', 'Q5_1', 'Q5_K', 'Q6_K', 'Q8_0']);
   });
 });
 

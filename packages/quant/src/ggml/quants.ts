@@ -13,7 +13,7 @@ const QK_K = 256;
 const GROUP_MAX_EPS = fr(1e-15);
 
 /** Types this module can quantize and dequantize. */
-export const GGML_QUANT_TYPES = ['F32', 'F16', 'BF16', 'Q8_0', 'Q4_0', 'Q4_1', 'Q5_0', 'Q5_1', 'Q4_K', 'Q5_K', 'Q6_K'] as const;
+export const GGML_QUANT_TYPES = ['F32', 'F16', 'BF16', 'Q8_0', 'Q4_0', 'Q4_1', 'Q5_0', 'Q5_1', 'Q2_K', 'Q3_K', 'Q4_K', 'Q5_K', 'Q6_K'] as const;
 /** A type this module can quantize and dequantize. */
 export type GGMLQuantType = (typeof GGML_QUANT_TYPES)[number];
 
@@ -69,6 +69,8 @@ export function quantizeGGML(type: GGMLQuantType, x: Float32Array): Uint8Array {
     case 'Q4_1': quantQ4_1(x, out, dv); break;
     case 'Q5_0': quantQ5_0(x, out, dv); break;
     case 'Q5_1': quantQ5_1(x, out, dv); break;
+    case 'Q2_K': quantQ2K(x, out, dv); break;
+    case 'Q3_K': quantQ3K(x, out, dv); break;
     case 'Q4_K': quantQ45K(x, out, dv, false); break;
     case 'Q5_K': quantQ45K(x, out, dv, true); break;
     case 'Q6_K': quantQ6K(x, out, dv); break;
@@ -134,6 +136,45 @@ export function dequantizeGGML(type: GGMLQuantType, data: Uint8Array, n: number)
       }
       break;
     }
+    case 'Q2_K':
+      for (let i = 0, o = 0; i < n / QK_K; i++, o += 84) {
+        const d = f16ToF32(dv.getUint16(o + 80, true));
+        const min = f16ToF32(dv.getUint16(o + 82, true));
+        let q = o + 16, is = 0, yi = i * QK_K;
+        for (let nn = 0; nn < QK_K; nn += 128) {
+          let shift = 0;
+          for (let j = 0; j < 4; j++) {
+            let sc = data[o + is++]!;
+            let dl = fr(d * (sc & 0xf)), ml = fr(min * (sc >> 4));
+            for (let l = 0; l < 16; l++) y[yi++] = fr(fr(dl * ((data[q + l]! >> shift) & 3)) - ml);
+            sc = data[o + is++]!;
+            dl = fr(d * (sc & 0xf)); ml = fr(min * (sc >> 4));
+            for (let l = 0; l < 16; l++) y[yi++] = fr(fr(dl * ((data[q + l + 16]! >> shift) & 3)) - ml);
+            shift += 2;
+          }
+          q += 32;
+        }
+      }
+      break;
+    case 'Q3_K':
+      for (let i = 0, o = 0; i < n / QK_K; i++, o += 110) {
+        const dAll = f16ToF32(dv.getUint16(o + 108, true));
+        const hm = o, sc = data.subarray(o + 96, o + 108);
+        let q = o + 32, is = 0, yi = i * QK_K, m = 1;
+        for (let nn = 0; nn < QK_K; nn += 128) {
+          let shift = 0;
+          for (let j = 0; j < 4; j++) {
+            let dl = fr(dAll * (q3Scale(sc, is++) - 32));
+            for (let l = 0; l < 16; l++) y[yi++] = fr(dl * (((data[q + l]! >> shift) & 3) - (data[hm + l]! & m ? 0 : 4)));
+            dl = fr(dAll * (q3Scale(sc, is++) - 32));
+            for (let l = 0; l < 16; l++) y[yi++] = fr(dl * (((data[q + l + 16]! >> shift) & 3) - (data[hm + l + 16]! & m ? 0 : 4)));
+            shift += 2;
+            m <<= 1;
+          }
+          q += 32;
+        }
+      }
+      break;
     case 'Q4_K':
     case 'Q5_K': {
       const five = type === 'Q5_K';
@@ -186,13 +227,15 @@ export function dequantizeGGML(type: GGMLQuantType, data: Uint8Array, n: number)
 }
 
 function quantQ8_0(x: Float32Array, out: Uint8Array, dv: DataView): void {
+  const qs = new Int8Array(out.buffer, out.byteOffset, out.byteLength);
   for (let i = 0, o = 0; i < x.length / 32; i++, o += 34) {
+    const b = i * 32;
     let amax = 0;
-    for (let j = 0; j < 32; j++) amax = Math.max(amax, Math.abs(x[i * 32 + j]!));
+    for (let j = 0; j < 32; j++) { const a = Math.abs(x[b + j]!); if (a > amax) amax = a; }
     const d = fr(amax / 127);
     const id = d ? fr(1 / d) : 0;
     dv.setUint16(o, h(d), true);
-    for (let j = 0; j < 32; j++) dv.setInt8(o + 2 + j, roundf(fr(x[i * 32 + j]! * id)));
+    for (let j = 0; j < 32; j++) qs[o + 2 + j] = roundf(fr(x[b + j]! * id));
   }
 }
 
@@ -289,7 +332,7 @@ function scaleMinK4(j: number, q: Uint8Array, out: number[]): void {
 }
 
 /** `make_qkx2_quants`: returns the scale, writes levels to L and `-min` to minOut[0]. */
-function makeQkx2Quants(n: number, nmax: number, x: Float32Array, xo: number, weights: Float32Array, L: Uint8Array, lo: number, minOut: number[], Laux: Uint8Array, rmin: number, rdelta: number, nstep: number): number {
+function makeQkx2Quants(n: number, nmax: number, x: Float32Array, xo: number, weights: Float32Array, L: Uint8Array, lo: number, minOut: number[], Laux: Uint8Array, rmin: number, rdelta: number, nstep: number, useMad = false): number {
   let min = x[xo]!, max = x[xo]!;
   let sumW = weights[0]!;
   let sumX = fr(sumW * x[xo]!);
@@ -314,7 +357,7 @@ function makeQkx2Quants(n: number, nmax: number, x: Float32Array, xo: number, we
     const l = nearestInt(fr(iscale * fr(x[xo + i]! - min)));
     L[lo + i] = Math.max(0, Math.min(nmax, l));
     let diff = fr(fr(fr(scale * L[lo + i]!) + min) - x[xo + i]!);
-    diff = fr(diff * diff);
+    diff = useMad ? Math.abs(diff) : fr(diff * diff);
     bestError = fr(bestError + fr(weights[i]! * diff));
   }
   if (nstep < 1) { minOut[0] = -min; return scale; }
@@ -339,7 +382,7 @@ function makeQkx2Quants(n: number, nmax: number, x: Float32Array, xo: number, we
       let curError = 0;
       for (let i = 0; i < n; i++) {
         let diff = fr(fr(fr(thisScale * Laux[i]!) + thisMin) - x[xo + i]!);
-        diff = fr(diff * diff);
+        diff = useMad ? Math.abs(diff) : fr(diff * diff);
         curError = fr(curError + fr(weights[i]! * diff));
       }
       if (curError < bestError) {
@@ -428,6 +471,139 @@ function quantQ45K(x: Float32Array, out: Uint8Array, dv: DataView, five: boolean
         for (let l = 0; l < 32; l++) out[q + l] = L[j + l]! | (L[j + l + 32]! << 4);
         q += 32;
       }
+    }
+  }
+}
+
+/** Q3_K's 6-bit scale `j` (0..15) from its 12 packed bytes. */
+function q3Scale(sc: Uint8Array, j: number): number {
+  const lo = j < 8 ? sc[j]! & 0xf : sc[j - 8]! >> 4;
+  return lo | (((sc[8 + (j % 4)]! >> (2 * Math.floor(j / 4))) & 3) << 4);
+}
+
+function quantQ2K(x: Float32Array, out: Uint8Array, dv: DataView): void {
+  const L = new Uint8Array(QK_K), Laux = new Uint8Array(16), weights = new Float32Array(16);
+  const mins = new Float32Array(16), scales = new Float32Array(16);
+  const minOut = [0];
+  const q4scale = 15;
+  for (let i = 0, o = 0; i < x.length / QK_K; i++, o += 84) {
+    const xb = i * QK_K;
+    let maxScale = 0, maxMin = 0;
+    for (let j = 0; j < 16; j++) {
+      for (let l = 0; l < 16; l++) weights[l] = Math.abs(x[xb + 16 * j + l]!);
+      scales[j] = makeQkx2Quants(16, 3, x, xb + 16 * j, weights, L, 16 * j, minOut, Laux, -0.5, fr(0.1), 15, true);
+      mins[j] = minOut[0]!;
+      if (scales[j]! > maxScale) maxScale = scales[j]!;
+      if (mins[j]! > maxMin) maxMin = mins[j]!;
+    }
+    if (maxScale > 0) {
+      const iscale = fr(q4scale / maxScale);
+      for (let j = 0; j < 16; j++) out[o + j] = nearestInt(fr(iscale * scales[j]!)) & 0xff;
+      dv.setUint16(o + 80, h(fr(maxScale / q4scale)), true);
+    }
+    if (maxMin > 0) {
+      const iscale = fr(q4scale / maxMin);
+      for (let j = 0; j < 16; j++) out[o + j] |= (nearestInt(fr(iscale * mins[j]!)) << 4) & 0xff;
+      dv.setUint16(o + 82, h(fr(maxMin / q4scale)), true);
+    }
+    const dd = f16ToF32(dv.getUint16(o + 80, true)), dmin = f16ToF32(dv.getUint16(o + 82, true));
+    for (let j = 0; j < 16; j++) {
+      const d = fr(dd * (out[o + j]! & 0xf));
+      if (!d) continue;
+      const dm = fr(dmin * (out[o + j]! >> 4));
+      for (let ii = 0; ii < 16; ii++) {
+        const l = nearestInt(fr(fr(x[xb + 16 * j + ii]! + dm) / d));
+        L[16 * j + ii] = Math.max(0, Math.min(3, l));
+      }
+    }
+    for (let j = 0; j < QK_K; j += 128) {
+      for (let l = 0; l < 32; l++) out[o + 16 + j / 4 + l] = L[j + l]! | (L[j + l + 32]! << 2) | (L[j + l + 64]! << 4) | (L[j + l + 96]! << 6);
+    }
+  }
+}
+
+/** `make_q3_quants` with do_rmse: levels written to L (offset by nmax), returns the scale. */
+function makeQ3Quants(n: number, nmax: number, x: Float32Array, xo: number, L: Int8Array, lo: number): number {
+  let max = 0, amax = 0;
+  for (let i = 0; i < n; i++) { const ax = Math.abs(x[xo + i]!); if (ax > amax) { amax = ax; max = x[xo + i]!; } }
+  if (amax < GROUP_MAX_EPS) { for (let i = 0; i < n; i++) L[lo + i] = 0; return 0; }
+  const iscale = fr(-nmax / max);
+  let sumlx = 0, suml2 = 0;
+  for (let i = 0; i < n; i++) {
+    const xi = x[xo + i]!;
+    let l = nearestInt(fr(iscale * xi));
+    l = Math.max(-nmax, Math.min(nmax - 1, l));
+    L[lo + i] = l;
+    const w = fr(xi * xi);
+    sumlx = fr(sumlx + fr(fr(w * xi) * l));
+    suml2 = fr(suml2 + fr(fr(w * l) * l));
+  }
+  for (let itry = 0; itry < 5; itry++) {
+    let changed = 0;
+    for (let i = 0; i < n; i++) {
+      const xi = x[xo + i]!;
+      const w = fr(xi * xi);
+      const Li = L[lo + i]!;
+      let slx = fr(sumlx - fr(fr(w * xi) * Li));
+      if (slx > 0) {
+        let sl2 = fr(suml2 - fr(fr(w * Li) * Li));
+        let nl = nearestInt(fr(fr(xi * sl2) / slx));
+        nl = Math.max(-nmax, Math.min(nmax - 1, nl));
+        if (nl !== Li) {
+          slx = fr(slx + fr(fr(w * xi) * nl));
+          sl2 = fr(sl2 + fr(fr(w * nl) * nl));
+          if (sl2 > 0 && fr(fr(slx * slx) * suml2) > fr(fr(sumlx * sumlx) * sl2)) {
+            L[lo + i] = nl; sumlx = slx; suml2 = sl2; changed++;
+          }
+        }
+      }
+    }
+    if (!changed) break;
+  }
+  for (let i = 0; i < n; i++) L[lo + i] = L[lo + i]! + nmax;
+  return suml2 > 0 ? fr(sumlx / suml2) : 0;
+}
+
+function quantQ3K(x: Float32Array, out: Uint8Array, dv: DataView): void {
+  const L = new Int8Array(QK_K);
+  const scales = new Float32Array(16);
+  for (let i = 0, o = 0; i < x.length / QK_K; i++, o += 110) {
+    const xb = i * QK_K;
+    let maxScale = 0, amax = 0;
+    for (let j = 0; j < 16; j++) {
+      scales[j] = makeQ3Quants(16, 4, x, xb + 16 * j, L, 16 * j);
+      const a = Math.abs(scales[j]!);
+      if (a > amax) { amax = a; maxScale = scales[j]!; }
+    }
+    const sc = out.subarray(o + 96, o + 108);
+    if (maxScale) {
+      const iscale = fr(-32 / maxScale);
+      for (let j = 0; j < 16; j++) {
+        let l = (nearestInt(fr(iscale * scales[j]!)) << 24) >> 24;
+        l = Math.max(-32, Math.min(31, l)) + 32;
+        if (j < 8) sc[j] = l & 0xf; else sc[j - 8] |= (l & 0xf) << 4;
+        l >>= 4;
+        sc[(j % 4) + 8] |= l << (2 * Math.floor(j / 4));
+      }
+      dv.setUint16(o + 108, h(fr(1 / iscale)), true);
+    }
+    const dd = f16ToF32(dv.getUint16(o + 108, true));
+    for (let j = 0; j < 16; j++) {
+      const d = fr(dd * (q3Scale(sc, j) - 32));
+      if (!d) continue;
+      for (let ii = 0; ii < 16; ii++) {
+        let l = nearestInt(fr(x[xb + 16 * j + ii]! / d));
+        l = Math.max(-4, Math.min(3, l));
+        L[16 * j + ii] = l + 4;
+      }
+    }
+    let m = 0, hmBit = 1;
+    for (let j = 0; j < QK_K; j++) {
+      if (L[j]! > 3) { out[o + m] |= hmBit; L[j] = L[j]! - 4; }
+      if (++m === QK_K / 8) { m = 0; hmBit <<= 1; }
+    }
+    for (let j = 0; j < QK_K; j += 128) {
+      for (let l = 0; l < 32; l++) out[o + 32 + j / 4 + l] = L[j + l]! | (L[j + l + 32]! << 2) | (L[j + l + 64]! << 4) | (L[j + l + 96]! << 6);
     }
   }
 }

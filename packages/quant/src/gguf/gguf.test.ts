@@ -136,5 +136,7 @@ describe('validateForLlamaCpp', () => {
     meta.delete('tokenizer.ggml.bos_token_id');
     const h3 = await parseGGUF(concat(serializeGGUF(meta, [])));
     expect(() => validateForLlamaCpp(h3)).toThrow(/missing tensor 'token_embd.weight'/);
+    // llama.cpp's vocab-only files (models/ggml-vocab-*.gguf) carry hyperparameters and vocab, no tensors.
+    expect(validateForLlamaCpp(h3, 'vocab.gguf', { vocabOnly: true })).toMatchObject({ architecture: 'llama', vocabSize: 2, tokenizerModel: 'llama' });
   });
 });

@@ -55,9 +55,9 @@ function arrayLen(v: GGUFValue | undefined): number {
 
 /**
  * Validate architecture hyperparameters, tokenizer metadata and (for `llama`/`gpt2`) every
- * tensor's presence, type and shape. Throws a {@link FormatError} naming the key or tensor.
+ * tensor's presence, type and shape (skipped with `vocabOnly`, for llama.cpp's vocab-only files). Throws a {@link FormatError} naming the key or tensor.
  */
-export function validateForLlamaCpp(h: GGUFHeader, file?: string): LlamaCppCheck {
+export function validateForLlamaCpp(h: GGUFHeader, file?: string, options: { vocabOnly?: boolean } = {}): LlamaCppCheck {
   const archV = h.metadata.get('general.architecture');
   if (!archV) fail(h, file, "missing metadata key 'general.architecture'", 'general.architecture');
   if (archV.kind !== 'string') fail(h, file, "'general.architecture' must be a string", 'general.architecture');
@@ -98,6 +98,7 @@ export function validateForLlamaCpp(h: GGUFHeader, file?: string): LlamaCppCheck
     const id = Number((v as { value: number | bigint }).value);
     if (id < 0 || id >= vocabSize) fail(h, file, `'${key}' = ${id} is outside the vocabulary (${vocabSize} tokens)`, key);
   }
+  if (options.vocabOnly) return { architecture: arch, vocabSize, embeddingLength, blockCount, headCount, headCountKv, contextLength, feedForwardLength, tokenizerModel: modelV.value };
   // Tensors.
   const byName = new Map(h.tensors.map((t) => [t.name, t]));
   const expect = (name: string, dims: number[], optional = false) => {

@@ -6,7 +6,8 @@
 import { FormatError } from '@llm/core';
 import type { HfLlamaConfig } from '../convert/hf-llama.js';
 import { ggufTensorName } from '../convert/hf-llama.js';
-import { dequantizeGGML, isGGMLQuantType } from '../ggml/quants.js';
+import { f16ToF32, f32ToF16 } from '@llm/core';
+import { dequantizeGGML, isGGMLQuantType, quantizeGGML } from '../ggml/quants.js';
 import type { GGUFFile } from '../gguf/reader.js';
 
 /** HF parameter name → row-major float32 values. */
@@ -18,8 +19,54 @@ function get(w: LlamaWeights, name: string): Float32Array {
   return t;
 }
 
+/**
+ * What llama.cpp's CPU matmul does to the activation vector before its dot products with a weight
+ * of a given ggml type (`vec_dot_type`): F16 weights meet F16 activations, BF16 weights BF16,
+ * Q8_0/Q4_0/Q5_0 (and Q4_1/Q5_1 via Q8_1, same values) meet Q8_0 activations quantized with
+ * id = 127/amax and round-half-even (the SIMD `quantize_row_q8_0`), k-quants meet Q8_K (float32 d,
+ * nearest_int). Returns the activation values the integer dot product effectively sees.
+ */
+export function activationAsSeenBy(weightType: string, x: Float64Array): Float64Array {
+  const fr = Math.fround;
+  const y = new Float64Array(x.length);
+  if (weightType === 'F32') { for (let i = 0; i < x.length; i++) y[i] = fr(x[i]!); return y; }
+  if (weightType === 'F16' || weightType === 'BF16') {
+    const t = weightType as 'F16' | 'BF16';
+    const v = dequantizeGGML(t, quantizeGGML(t, Float32Array.from(x)), x.length);
+    y.set(v);
+    return y;
+  }
+  const kq = weightType.endsWith('_K');
+  const bs = kq ? 256 : 32;
+  if (x.length % bs !== 0) throw new FormatError('llama', `activation length ${x.length} is not a multiple of ${bs}`);
+  for (let b = 0; b < x.length; b += bs) {
+    let amax = 0, max = 0;
+    for (let i = b; i < b + bs; i++) { const v = fr(x[i]!); if (Math.abs(v) > amax) { amax = Math.abs(v); max = v; } }
+    if (kq) {
+      if (!amax) continue;
+      const iscale = fr(-127 / max);
+      const d = fr(1 / iscale);
+      for (let i = b; i < b + bs; i++) y[i] = fr(Math.min(127, fr(fr(iscale * fr(x[i]!)) + 12582912) - 12582912) * d);
+    } else {
+      const d = f16ToF32(f32ToF16(fr(amax / 127)));
+      const id = amax ? fr(127 / amax) : 0;
+      for (let i = b; i < b + bs; i++) {
+        const t = fr(fr(x[i]!) * id);
+        const r = Math.round(t);
+        const q = Math.abs(t - Math.trunc(t)) === 0.5 ? 2 * Math.round(t / 2) : r; // round half to even
+        y[i] = q * d;
+      }
+    }
+  }
+  return y;
+}
+
+/** Per-weight ggml types; when given to {@link llamaForward}, activations are rounded as llama.cpp does for that type. */
+export type WeightTypes = Map<string, string>;
+
 /** y[o] = Σ_i W[o, i] x[i] for W stored [out, in]. */
-function matvec(W: Float32Array, x: Float64Array, out: number): Float64Array {
+function matvec(W: Float32Array, x0: Float64Array, out: number, type?: string): Float64Array {
+  const x = type ? activationAsSeenBy(type, x0) : x0;
   const inn = x.length;
   const y = new Float64Array(out);
   for (let o = 0; o < out; o++) {
@@ -56,7 +103,8 @@ function rope(v: Float64Array, heads: number, hd: number, pos: number, theta: nu
 }
 
 /** Logits (float64) at every position of `ids`. */
-export function llamaForward(cfg: HfLlamaConfig, w: LlamaWeights, ids: readonly number[]): Float64Array[] {
+export function llamaForward(cfg: HfLlamaConfig, w: LlamaWeights, ids: readonly number[], types?: WeightTypes): Float64Array[] {
+  const ty = (name: string) => types?.get(name);
   const E = cfg.hidden_size, H = cfg.num_attention_heads, KV = cfg.num_key_value_heads ?? H, hd = E / H, F = cfg.intermediate_size;
   const theta = cfg.rope_theta ?? 10000;
   const emb = get(w, 'model.embed_tokens.weight');
@@ -70,9 +118,9 @@ export function llamaForward(cfg: HfLlamaConfig, w: LlamaWeights, ids: readonly 
     for (let l = 0; l < cfg.num_hidden_layers; l++) {
       const p = `model.layers.${l}.`;
       const hN = rmsnorm(x, get(w, `${p}input_layernorm.weight`), cfg.rms_norm_eps);
-      const q = matvec(get(w, `${p}self_attn.q_proj.weight`), hN, E);
-      const k = matvec(get(w, `${p}self_attn.k_proj.weight`), hN, KV * hd);
-      const v = matvec(get(w, `${p}self_attn.v_proj.weight`), hN, KV * hd);
+      const q = matvec(get(w, `${p}self_attn.q_proj.weight`), hN, E, ty(`${p}self_attn.q_proj.weight`));
+      const k = matvec(get(w, `${p}self_attn.k_proj.weight`), hN, KV * hd, ty(`${p}self_attn.k_proj.weight`));
+      const v = matvec(get(w, `${p}self_attn.v_proj.weight`), hN, KV * hd, ty(`${p}self_attn.v_proj.weight`));
       rope(q, H, hd, pos, theta);
       rope(k, KV, hd, pos, theta);
       keys[l]!.push(k);
@@ -98,17 +146,17 @@ export function llamaForward(cfg: HfLlamaConfig, w: LlamaWeights, ids: readonly 
           for (let i = 0; i < hd; i++) att[h * hd + i]! += a * vt[g * hd + i]!;
         }
       }
-      const o = matvec(get(w, `${p}self_attn.o_proj.weight`), att, E);
+      const o = matvec(get(w, `${p}self_attn.o_proj.weight`), att, E, ty(`${p}self_attn.o_proj.weight`));
       for (let i = 0; i < E; i++) x[i]! += o[i]!;
       const h2 = rmsnorm(x, get(w, `${p}post_attention_layernorm.weight`), cfg.rms_norm_eps);
-      const gt = matvec(get(w, `${p}mlp.gate_proj.weight`), h2, F);
-      const up = matvec(get(w, `${p}mlp.up_proj.weight`), h2, F);
+      const gt = matvec(get(w, `${p}mlp.gate_proj.weight`), h2, F, ty(`${p}mlp.gate_proj.weight`));
+      const up = matvec(get(w, `${p}mlp.up_proj.weight`), h2, F, ty(`${p}mlp.up_proj.weight`));
       for (let i = 0; i < F; i++) { const s = gt[i]!; gt[i] = (s / (1 + Math.exp(-s))) * up[i]!; }
-      const d = matvec(get(w, `${p}mlp.down_proj.weight`), gt, E);
+      const d = matvec(get(w, `${p}mlp.down_proj.weight`), gt, E, ty(`${p}mlp.down_proj.weight`));
       for (let i = 0; i < E; i++) x[i]! += d[i]!;
     }
     x = rmsnorm(x, get(w, 'model.norm.weight'), cfg.rms_norm_eps);
-    out.push(matvec(lm, x, cfg.vocab_size));
+    out.push(matvec(lm, x, cfg.vocab_size, ty(w.has('lm_head.weight') ? 'lm_head.weight' : 'model.embed_tokens.weight')));
   }
   return out;
 }
@@ -151,7 +199,7 @@ const HF_NAMES = (layers: number): string[] => {
  * and put back in HF layout and names: the reference forward on these predicts what llama.cpp
  * computes from the file.
  */
-export async function weightsFromGGUF(file: GGUFFile, cfg: HfLlamaConfig): Promise<LlamaWeights> {
+export async function weightsFromGGUF(file: GGUFFile, cfg: HfLlamaConfig, types?: WeightTypes): Promise<LlamaWeights> {
   const w: LlamaWeights = new Map();
   const kv = cfg.num_key_value_heads ?? cfg.num_attention_heads;
   for (const hf of HF_NAMES(cfg.num_hidden_layers)) {
@@ -163,6 +211,7 @@ export async function weightsFromGGUF(file: GGUFFile, cfg: HfLlamaConfig): Promi
     if (g.endsWith('attn_q.weight')) v = permuteRope(v, info.dims[1]!, info.dims[0]!, cfg.num_attention_heads);
     if (g.endsWith('attn_k.weight')) v = permuteRope(v, info.dims[1]!, info.dims[0]!, kv);
     w.set(hf, v);
+    types?.set(hf, info.typeName);
   }
   return w;
 }

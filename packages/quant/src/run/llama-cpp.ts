@@ -7,7 +7,15 @@ import { BackendError, CancelledError, InputError, throwIfAborted } from '@llm/c
 import type { ChatMessage, GenerateOptions, GenerateResult, LanguageModel, NextTokenLogits, StreamChunk } from '@llm/core';
 import { GGUFFile } from '../gguf/reader.js';
 import { validateForLlamaCpp, type LlamaCppCheck } from '../gguf/validate.js';
-import type { Llama, LlamaContext, LlamaContextSequence, LlamaModel, Token } from 'node-llama-cpp';
+import type { ChatHistoryItem, ChatWrapper, GbnfJsonSchema, Llama, LlamaContext, LlamaContextSequence, LlamaEmbeddingContext, LlamaGrammar, LlamaModel, Token } from 'node-llama-cpp';
+
+/** Generation options plus llama.cpp grammar constraints. */
+export interface LlamaGenerateOptions extends GenerateOptions {
+  /** A GBNF grammar the output must match. */
+  grammar?: string;
+  /** A JSON schema the output must match (node-llama-cpp's GBNF JSON-schema subset). */
+  jsonSchema?: GbnfJsonSchema;
+}
 
 /** Options for {@link loadGGUF}. */
 export interface LoadGGUFOptions {
@@ -58,7 +66,8 @@ export class LlamaCppModel implements LanguageModel {
     private model: LlamaModel,
     private context: LlamaContext,
     private sequence: LlamaContextSequence,
-    private chatTemplate: string | undefined,
+    private chatWrapper: ChatWrapper | undefined,
+    private llama: Llama,
   ) {
     this.id = path;
     this.vocabSize = check.vocabSize;
@@ -89,7 +98,16 @@ export class LlamaCppModel implements LanguageModel {
       experimentalKvCacheKeyType: kv,
       experimentalKvCacheValueType: kv,
     });
-    return new LlamaCppModel(path, check, threads, model, context, context.getSequence(), template);
+    let wrapper: ChatWrapper | undefined;
+    if (template) {
+      const { JinjaTemplateChatWrapper } = await import('node-llama-cpp');
+      try {
+        wrapper = new JinjaTemplateChatWrapper({ template });
+      } catch {
+        wrapper = undefined; // a template node-llama-cpp cannot render: fall back to plain rendering
+      }
+    }
+    return new LlamaCppModel(path, check, threads, model, context, context.getSequence(), wrapper, llama);
   }
 
   /** llama.cpp's tokenization of `text` (no BOS added). */
@@ -137,14 +155,41 @@ export class LlamaCppModel implements LanguageModel {
     return { logits };
   }
 
-  /** Render chat messages (the GGUF's template is Jinja; here a plain `role: content` rendering). */
+  /**
+   * Render chat messages with the GGUF's `tokenizer.chat_template` (Jinja, through node-llama-cpp's
+   * JinjaTemplateChatWrapper); without a template, a plain `role: content` rendering.
+   */
   applyChatTemplate(messages: readonly ChatMessage[], options: { addGenerationPrompt?: boolean } = {}): string {
-    void this.chatTemplate;
+    if (this.chatWrapper) {
+      const history: ChatHistoryItem[] = messages.map((m): ChatHistoryItem => (m.role === 'system' ? { type: 'system', text: m.content } : m.role === 'assistant' ? { type: 'model', response: [m.content] } : { type: 'user', text: m.content }));
+      if (options.addGenerationPrompt !== false) history.push({ type: 'model', response: [] });
+      return this.chatWrapper.generateContextState({ chatHistory: history }).contextText.toString();
+    }
     return messages.map((m) => `${m.role}: ${m.content}\n`).join('') + (options.addGenerationPrompt === false ? '' : 'assistant: ');
   }
 
-  /** Stream a completion of `prompt`. */
-  async *stream(prompt: string, options: GenerateOptions = {}): AsyncIterable<StreamChunk> {
+  private embeddingContext: LlamaEmbeddingContext | undefined;
+
+  /** An embedding of `text` from the model's final hidden states (llama.cpp's embedding context). */
+  async embed(text: string): Promise<Float32Array> {
+    this.embeddingContext ??= await this.model.createEmbeddingContext({ threads: this.threads, contextSize: Math.min(this.contextLength, 512) });
+    const e = await this.embeddingContext.getEmbeddingFor(text);
+    return Float32Array.from(e.vector);
+  }
+
+  private async grammarFor(options: LlamaGenerateOptions): Promise<LlamaGrammar | undefined> {
+    if (options.grammar !== undefined && options.jsonSchema !== undefined) throw new InputError('give either grammar or jsonSchema, not both', { field: 'grammar' });
+    if (options.jsonSchema !== undefined) {
+      // node-llama-cpp's signature infers a literal schema type; a runtime schema goes through a plain signature.
+      const create = this.llama.createGrammarForJsonSchema.bind(this.llama) as (schema: GbnfJsonSchema) => Promise<LlamaGrammar>;
+      return create(options.jsonSchema);
+    }
+    if (options.grammar !== undefined) return this.llama.createGrammar({ grammar: options.grammar });
+    return undefined;
+  }
+
+  /** Stream a completion of `prompt` (optionally constrained by a GBNF grammar or a JSON schema). */
+  async *stream(prompt: string, options: LlamaGenerateOptions = {}): AsyncIterable<StreamChunk> {
     const maxTokens = options.maxTokens ?? 32;
     const ids = this.tokenize(prompt);
     if (this.bos !== undefined) ids.unshift(this.bos);
@@ -153,7 +198,10 @@ export class LlamaCppModel implements LanguageModel {
     let n = 0;
     let prevText = '';
     const gen: number[] = [];
-    const it = this.sequence.evaluate(ids as Token[], { temperature: options.temperature ?? 0, topK: options.topK, topP: options.topP, seed: options.seed });
+    const grammar = await this.grammarFor(options);
+    const { LlamaGrammarEvaluationState } = await import('node-llama-cpp');
+    const grammarEvaluationState = grammar ? new LlamaGrammarEvaluationState({ model: this.model, grammar }) : undefined;
+    const it = this.sequence.evaluate(ids as Token[], { temperature: options.temperature ?? 0, topK: options.topK, topP: options.topP, seed: options.seed, grammarEvaluationState });
     try {
       for await (const tok of it) {
         if (options.signal?.aborted) { yield { text: '', token: Number(tok), finishReason: 'cancelled' }; throw new CancelledError(); }
@@ -174,7 +222,7 @@ export class LlamaCppModel implements LanguageModel {
   }
 
   /** Generate a completion of `prompt` (greedy unless `temperature` > 0). */
-  async generate(prompt: string, options: GenerateOptions = {}): Promise<GenerateResult> {
+  async generate(prompt: string, options: LlamaGenerateOptions = {}): Promise<GenerateResult> {
     const tokens: number[] = [];
     let text = '';
     let finishReason: GenerateResult['finishReason'] = 'length';
@@ -203,6 +251,7 @@ export class LlamaCppModel implements LanguageModel {
 
   /** Free the context and model. */
   async dispose(): Promise<void> {
+    await this.embeddingContext?.dispose();
     await this.context.dispose();
     await this.model.dispose();
   }

@@ -8,7 +8,7 @@ import { dequantizeInt8, int8StorageBytes, quantizeInt8 } from './int8.js';
 import { dequantize4bit, fourBitStorageBytes, quantize4bit } from './nf4.js';
 
 /** Quantizers {@link tensorErrorStats} knows. */
-export type TensorQuantType = 'int8' | 'int8-zp' | 'int8-block' | 'llm-int8' | 'nf4' | 'fp4' | 'nf4-nodq' | 'q8_0' | 'q4_0' | 'q4_1' | 'q5_0' | 'q5_1' | 'q4_k' | 'q5_k' | 'q6_k';
+export type TensorQuantType = 'int8' | 'int8-zp' | 'int8-block' | 'llm-int8' | 'nf4' | 'fp4' | 'nf4-nodq' | 'q8_0' | 'q4_0' | 'q4_1' | 'q5_0' | 'q5_1' | 'q2_k' | 'q3_k' | 'q4_k' | 'q5_k' | 'q6_k';
 
 /** Quantize `x` (`[rows, cols]`) with `type`; returns the restored values and the storage bytes. */
 export function roundTrip(x: Float32Array, shape: [number, number], type: TensorQuantType): { restored: Float32Array; bytes: number } {

@@ -132,4 +132,23 @@ describe('QuantizedLinear (tfjs, dequantized on the fly)', () => {
       tf.dispose([x, y, wd, ref, g]);
     }
   });
+
+  it('QLoRA shape: a LoRA adapter on a frozen NF4 layer trains, the 4-bit weight never changes', () => {
+    const O = 16, I = 64, r = 4;
+    const layer = QuantizedLinear.fromWeight(normal(O * I, 9, 0.05), O, I, { type: 'nf4' });
+    const before = Array.from(layer.fourBit!.packed);
+    const rng = new Rng(10);
+    const A = tf.variable(tf.tensor2d(Float32Array.from({ length: I * r }, () => rng.normal(0, 0.01)), [I, r]));
+    const B = tf.variable(tf.zeros([r, O]));
+    const x = tf.tensor2d(normal(32 * I, 11), [32, I]);
+    const target = tf.tensor2d(normal(32 * O, 12), [32, O]);
+    const opt = tf.train.adam(0.05);
+    const loss = () => tf.mean(tf.square(tf.sub(tf.add(layer.apply(x), tf.matMul(tf.matMul(x, A), B)), target))) as ReturnType<typeof tf.scalar>;
+    const l0 = loss().dataSync()[0]!;
+    for (let step = 0; step < 30; step++) opt.minimize(loss, false, [A, B]);
+    const l1 = loss().dataSync()[0]!;
+    expect(l1).toBeLessThan(l0 * 0.95);
+    expect(Array.from(layer.fourBit!.packed)).toEqual(before);
+    tf.dispose([A, B, x, target]);
+  });
 });

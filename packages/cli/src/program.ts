@@ -5,6 +5,9 @@ import { registerTourCommand } from './commands/tour.js';
 import { register as registerRag } from '@llm/rag/cli';
 import { register as registerEval } from '@llm/eval/cli';
 import { register as registerServe } from '@llm/serve/cli';
+import { register as registerTransformer } from '@llm/transformer/cli';
+import { register as registerQuant } from '@llm/quant/cli';
+import { register as registerLora } from '@llm/lora/cli';
 
 /** The version printed by `llm --version`. */
 export const CLI_VERSION = '0.1.0';
@@ -24,9 +27,12 @@ export function buildProgram(): Command {
     .exitOverride();
   registerCoreCommands(program);
   registerTourCommand(program);
+  registerTransformer(program);
+  registerQuant(program);
+  registerLora(program);
   registerRag(program);
   registerEval(program);
-  registerServe(program, { factories: [] });
+  registerServe(program);
   return program;
 }
 

@@ -1,3 +1,4 @@
+import { neuralFactories } from './backends.js';
 import { existsSync } from 'node:fs';
 import { ConfigError, InputError, readText } from '@llm/core';
 import { HashingEmbedder } from './models/hashing-embedder.js';
@@ -47,4 +48,5 @@ export const hashingFactory: BackendFactory = {
 };
 
 /** The factories `@llm/serve` ships: the built-in small models. */
-export const builtinFactories: readonly BackendFactory[] = [ngramFactory, hashingFactory];
+/** Every backend this server knows: the neural ones (`@llm/transformer`, `@llm/quant`) and the small built-ins. */
+export const builtinFactories: readonly BackendFactory[] = [...neuralFactories, ngramFactory, hashingFactory];

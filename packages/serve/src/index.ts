@@ -22,3 +22,4 @@ export * from './models/hashing-embedder.js';
 export * from './models/sampling.js';
 export * from './models/stop.js';
 export { KnowledgeBaseAnswerer } from './rag-kb.js';
+export { nativeFactory, onnxFactory, ggufFactory, neuralFactories } from './backends.js';

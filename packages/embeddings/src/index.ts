@@ -10,3 +10,4 @@ export * from './vectors.js';
 export * from './formats.js';
 export * from './word2vec.js';
 export type { KernelArgs } from './kernel.js';
+export * from './fasttext.js';

@@ -11,3 +11,6 @@ export * from './formats.js';
 export * from './word2vec.js';
 export type { KernelArgs } from './kernel.js';
 export * from './fasttext.js';
+export * from './glove.js';
+export * from './evaluate.js';
+export * from './embedder.js';

@@ -165,7 +165,7 @@ class Reader {
   u8(what: string): number { this.need(1, what); return this.buf[this.p++]!; }
   cstring(what: string): string {
     const e = this.buf.indexOf(0, this.p);
-    if (e < 0) throw new FormatError('fasttext', `file ends inside ${what}`, { file: this.file, offset: this.p });
+    if (e < 0) throw new FormatError('fasttext', `file ends inside ${what} (truncated?)`, { file: this.file, offset: this.p });
     const s = Buffer.from(this.buf.subarray(this.p, e)).toString('utf8');
     this.p = e + 1;
     return s;

@@ -55,6 +55,24 @@ export interface KernelArgs {
   /** fastText subwords: rows of word `w` are `subIds[subOff[w] .. subOff[w+1])`; empty for plain Word2Vec. */
   subOff: Int32Array;
   subIds: Int32Array;
+  /** The SIMD primitives' module and the shared memory holding syn0/syn1/syn1neg and scratch (optional). */
+  wasmModule?: object;
+  memory?: { readonly buffer: ArrayBufferLike };
+  /** The instantiated primitives; set by the worker from `wasmModule` and `memory`. */
+  wasm?: KernelWasm;
+  /** Byte offsets in `memory` of syn0, syn1, syn1neg and this thread's scratch (neu1, then neu1e). */
+  syn0Off: number;
+  syn1Off: number;
+  syn1negOff: number;
+  scratchOff: number;
+}
+
+/** The exports of wasm/kernel.wat (pointers are byte offsets, `n` a multiple of 4). */
+export interface KernelWasm {
+  dot(a: number, b: number, n: number): number;
+  update(err: number, out: number, inp: number, g: number, n: number): void;
+  axpy(y: number, x: number, a: number, n: number): void;
+  scale(y: number, a: number, n: number): void;
 }
 
 /** The kernel. Returns the loss-free count of words this thread processed. */
@@ -68,7 +86,11 @@ export function word2vecKernel(a: KernelArgs): number {
   const progress = a.progress, control = a.control;
   const dim4 = dim & ~3;
   const MAX_SENT = 1000, MAX_EXP = 6, EXP_SIZE = 1000, EXP_SCALE = EXP_SIZE / MAX_EXP / 2;
-  const neu1 = new Float32Array(dim), neu1e = new Float32Array(dim);
+  const W = a.wasm;
+  const useW = W !== undefined && a.memory !== undefined && (dim & 3) === 0 ? 1 : 0;
+  const neu1 = a.memory ? new Float32Array(a.memory.buffer, a.scratchOff, dim) : new Float32Array(dim);
+  const neu1e = a.memory ? new Float32Array(a.memory.buffer, a.scratchOff + dim * 4, dim) : new Float32Array(dim);
+  const s0b = a.syn0Off, s1b = a.syn1Off, snb = a.syn1negOff, n1b = a.scratchOff, n1eb = a.scratchOff + dim * 4, dimB = dim * 4;
   const sen = new Int32Array(MAX_SENT);
   let rows = new Int32Array(256);
   let rnd = a.seed | 0;
@@ -112,10 +134,12 @@ export function word2vecKernel(a: KernelArgs): number {
               for (let d = 0; d < cl; d++) {
                 const l2 = points[cb + d]! * dim;
                 let f = 0;
-                for (let c = 0; c < dim; c++) f += syn0[l1 + c]! * syn1[l2 + c]!;
+                if (useW === 1) f = W!.dot(s0b + l1 * 4, s1b + l2 * 4, dim);
+                else for (let c = 0; c < dim; c++) f += syn0[l1 + c]! * syn1[l2 + c]!;
                 if (f <= -MAX_EXP || f >= MAX_EXP) continue;
                 f = expTable[((f + MAX_EXP) * EXP_SCALE) | 0]!;
                 const g = (1 - codes[cb + d]! - f) * alpha;
+                if (useW === 1) { W!.update(n1eb, s1b + l2 * 4, s0b + l1 * 4, g, dim); continue; }
                 for (let c = 0; c < dim; c++) neu1e[c] += g * syn1[l2 + c]!;
                 for (let c = 0; c < dim; c++) syn1[l2 + c] += g * syn0[l1 + c]!;
               }
@@ -129,6 +153,16 @@ export function word2vecKernel(a: KernelArgs): number {
                 label = 0;
               }
               const l2 = target * dim;
+              if (useW === 1) {
+                const l1b = s0b + l1 * 4, l2b = snb + l2 * 4;
+                const f = W!.dot(l1b, l2b, dim);
+                let g: number;
+                if (f > MAX_EXP) g = (label - 1) * alpha;
+                else if (f < -MAX_EXP) g = label * alpha;
+                else g = (label - expTable[((f + MAX_EXP) * EXP_SCALE) | 0]!) * alpha;
+                W!.update(n1eb, l2b, l1b, g, dim);
+                continue;
+              }
               let f0 = 0, f1 = 0, f2 = 0, f3 = 0, c = 0;
               for (; c < dim4; c += 4) {
                 f0 += syn0[l1 + c]! * syn1neg[l2 + c]!;
@@ -157,7 +191,8 @@ export function word2vecKernel(a: KernelArgs): number {
                 syn1neg[l2 + k] = o + g * syn0[l1 + k]!;
               }
             }
-            for (let c = 0; c < dim; c++) syn0[l1 + c] += neu1e[c]!;
+            if (useW === 1) W!.axpy(s0b + l1 * 4, n1eb, 1, dim);
+            else for (let c = 0; c < dim; c++) syn0[l1 + c] += neu1e[c]!;
           }
           continue;
         }
@@ -190,24 +225,32 @@ export function word2vecKernel(a: KernelArgs): number {
             }
           }
           if (nrows === 0) continue;
-          for (let c = 0; c < dim; c++) { neu1[c] = 0; neu1e[c] = 0; }
-          for (let r = 0; r < nrows; r++) {
-            const l1 = rows[r]! * dim;
-            for (let c = 0; c < dim; c++) neu1[c] += syn0[l1 + c]!;
-          }
-          if (useSub === 1 || a.cbowMean !== 0) {
-            const inv = 1 / nrows;
-            for (let c = 0; c < dim; c++) neu1[c] *= inv;
+          neu1.fill(0);
+          neu1e.fill(0);
+          if (useW === 1) {
+            for (let r = 0; r < nrows; r++) W!.axpy(n1b, s0b + rows[r]! * dimB, 1, dim);
+            if (useSub === 1 || a.cbowMean !== 0) W!.scale(n1b, 1 / nrows, dim);
+          } else {
+            for (let r = 0; r < nrows; r++) {
+              const l1 = rows[r]! * dim;
+              for (let c = 0; c < dim; c++) neu1[c] += syn0[l1 + c]!;
+            }
+            if (useSub === 1 || a.cbowMean !== 0) {
+              const inv = 1 / nrows;
+              for (let c = 0; c < dim; c++) neu1[c] *= inv;
+            }
           }
           if (hs !== 0) {
             const cl = codelen[target0]!, cb = target0 * 40;
             for (let d = 0; d < cl; d++) {
               const l2 = points[cb + d]! * dim;
               let f = 0;
-              for (let c = 0; c < dim; c++) f += neu1[c]! * syn1[l2 + c]!;
+              if (useW === 1) f = W!.dot(n1b, s1b + l2 * 4, dim);
+              else for (let c = 0; c < dim; c++) f += neu1[c]! * syn1[l2 + c]!;
               if (f <= -MAX_EXP || f >= MAX_EXP) continue;
               f = expTable[((f + MAX_EXP) * EXP_SCALE) | 0]!;
               const g = (1 - codes[cb + d]! - f) * alpha;
+              if (useW === 1) { W!.update(n1eb, s1b + l2 * 4, n1b, g, dim); continue; }
               for (let c = 0; c < dim; c++) neu1e[c] += g * syn1[l2 + c]!;
               for (let c = 0; c < dim; c++) syn1[l2 + c] += g * neu1[c]!;
             }
@@ -222,17 +265,22 @@ export function word2vecKernel(a: KernelArgs): number {
             }
             const l2 = target * dim;
             let f = 0;
-            for (let c = 0; c < dim; c++) f += neu1[c]! * syn1neg[l2 + c]!;
+            if (useW === 1) f = W!.dot(n1b, snb + l2 * 4, dim);
+            else for (let c = 0; c < dim; c++) f += neu1[c]! * syn1neg[l2 + c]!;
             let g: number;
             if (f > MAX_EXP) g = (label - 1) * alpha;
             else if (f < -MAX_EXP) g = label * alpha;
             else g = (label - expTable[((f + MAX_EXP) * EXP_SCALE) | 0]!) * alpha;
+            if (useW === 1) { W!.update(n1eb, snb + l2 * 4, n1b, g, dim); continue; }
             for (let c = 0; c < dim; c++) neu1e[c] += g * syn1neg[l2 + c]!;
             for (let c = 0; c < dim; c++) syn1neg[l2 + c] += g * neu1[c]!;
           }
-          for (let r = 0; r < nrows; r++) {
-            const l1 = rows[r]! * dim;
-            for (let c = 0; c < dim; c++) syn0[l1 + c] += neu1e[c]!;
+          if (useW === 1) for (let r = 0; r < nrows; r++) W!.axpy(s0b + rows[r]! * dimB, n1eb, 1, dim);
+          else {
+            for (let r = 0; r < nrows; r++) {
+              const l1 = rows[r]! * dim;
+              for (let c = 0; c < dim; c++) syn0[l1 + c] += neu1e[c]!;
+            }
           }
         }
       }

@@ -2,6 +2,7 @@ import { Worker } from 'node:worker_threads';
 import { availableParallelism } from 'node:os';
 import { ConfigError, Rng, createProgress, throwIfAborted, type Seed } from '@llm/core';
 import { word2vecKernel, type KernelArgs } from './kernel.js';
+import { KERNEL_WASM_BASE64 } from './kernel-wasm.js';
 import { buildVocab, encodeCorpus, type Sentences, type Vocab } from './text.js';
 import { KeyedVectors } from './vectors.js';
 
@@ -61,6 +62,13 @@ export interface Word2VecModel {
   vocab: Vocab;
   stats: TrainStats;
 }
+
+/** The part of the WebAssembly JS API used here (the workspace's TypeScript lib has no DOM types). */
+interface WasmApi {
+  Memory: new (d: { initial: number; maximum: number; shared: boolean }) => { readonly buffer: SharedArrayBuffer };
+  Module: new (bytes: Uint8Array) => object;
+}
+const WA = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
 
 /** Huffman codes and paths of a vocabulary sorted by descending count (word2vec.c's `CreateBinaryTree`). */
 export function buildHuffman(counts: Float64Array, maxCodeLength = 40): { codes: Uint8Array; points: Int32Array; codelen: Uint8Array } {
@@ -145,7 +153,7 @@ export function expTable(): Float32Array {
   return t;
 }
 
-function shared<T extends Float32Array | Int32Array | Uint8Array | Float64Array | BigInt64Array>(make: (buf: SharedArrayBuffer, n: number) => T, bytesPer: number, n: number): T {
+function shared<T extends Int32Array | BigInt64Array>(make: (buf: SharedArrayBuffer, n: number) => T, bytesPer: number, n: number): T {
   return make(new SharedArrayBuffer(Math.max(1, n) * bytesPer), n);
 }
 
@@ -187,11 +195,20 @@ export async function runKernel(job: KernelJob, o: Word2VecOptions): Promise<{ s
   const rng = new Rng(o.seed ?? 1);
   const initRng = rng.split('init');
 
-  const syn0 = shared((b, n) => new Float32Array(b, 0, n), 4, job.inputRows * dim);
+  // The model lives in one shared WebAssembly.Memory so that the SIMD primitives
+  // (wasm/kernel.wat) and the JavaScript loops see the same floats.
+  const nIn = job.inputRows * dim, n1 = hs ? V * dim : 0, nNeg = negative > 0 ? V * dim : 0;
+  const floats = nIn + n1 + nNeg + threads * 2 * dim;
+  const pages = Math.ceil((floats * 4) / 65536) + 1;
+  if (pages > 65536) throw new ConfigError(`model too large: ${(floats * 4 / 2 ** 30).toFixed(1)} GiB of vectors exceeds WebAssembly's 4 GiB (lower dim or bucket)`, { field: 'dim' });
+  const memory = new WA.Memory({ initial: pages, maximum: pages, shared: true });
+  const wasmModule = new WA.Module(Buffer.from(KERNEL_WASM_BASE64, 'base64'));
+  const syn0Off = 0, syn1Off = nIn * 4, syn1negOff = (nIn + n1) * 4, scratch0 = (nIn + n1 + nNeg) * 4;
+  const syn0 = new Float32Array(memory.buffer, syn0Off, nIn);
   if (job.init === 'w2v') for (let i = 0; i < V * dim; i++) syn0[i] = (initRng.next() - 0.5) / dim;
   else for (let i = 0; i < job.inputRows * dim; i++) syn0[i] = (initRng.next() * 2 - 1) / dim;
-  const syn1 = shared((b, n) => new Float32Array(b, 0, n), 4, hs ? V * dim : 0);
-  const syn1neg = shared((b, n) => new Float32Array(b, 0, n), 4, negative > 0 ? V * dim : 0);
+  const syn1 = new Float32Array(memory.buffer, syn1Off, n1);
+  const syn1neg = new Float32Array(memory.buffer, syn1negOff, nNeg);
   const huff = hs ? buildHuffman(job.vocab.counts) : { codes: new Uint8Array(0), points: new Int32Array(0), codelen: new Uint8Array(0) };
   const table = negative > 0 ? unigramTable(job.vocab.counts, o.nsExponent ?? 0.75) : new Int32Array(0);
   const progress = shared((b, n) => new BigInt64Array(b, 0, n), 8, 1);
@@ -203,7 +220,7 @@ export async function runKernel(job: KernelJob, o: Word2VecOptions): Promise<{ s
     table: toShared(table), codes: toShared(huff.codes), points: toShared(huff.points), codelen: toShared(huff.codelen),
     keep: toShared(keepThresholds(job.vocab.counts, o.sample ?? 1e-3, job.vocab.totalWords)),
     tokens: toShared(job.tokens), epochs, alpha, minAlpha: o.minAlpha ?? alpha * 1e-4, totalWords: epochs * corpusWords,
-    progress, control, expTable: expTable(), subOff: toShared(job.subOff ?? new Int32Array(0)), subIds: toShared(job.subIds ?? new Int32Array(0)),
+    progress, control, memory, wasmModule, syn0Off, syn1Off, syn1negOff, expTable: expTable(), subOff: toShared(job.subOff ?? new Int32Array(0)), subIds: toShared(job.subIds ?? new Int32Array(0)),
   };
   // Split the corpus at sentence ends into one slice per thread.
   const bounds = [0];
@@ -220,10 +237,16 @@ export async function runKernel(job: KernelJob, o: Word2VecOptions): Promise<{ s
   o.signal?.addEventListener('abort', onAbort, { once: true });
   const timer = setInterval(() => bar.update(Number(progress[0])), 250);
   const t0 = performance.now();
-  const src = `const { parentPort, workerData } = require('node:worker_threads');\nconst kernel = ${word2vecKernel.toString()};\nparentPort.postMessage(kernel(workerData));`;
+  const src = [
+    "const { parentPort, workerData } = require('node:worker_threads');",
+    `const kernel = ${word2vecKernel.toString()};`,
+    'const a = workerData;',
+    "if (a.wasmModule && a.memory) a.wasm = new WebAssembly.Instance(a.wasmModule, { env: { memory: a.memory } }).exports;",
+    'parentPort.postMessage(kernel(a));',
+  ].join('\n');
   try {
     await Promise.all(bounds.slice(0, -1).map((start, t) => {
-      const args: KernelArgs = { ...base, start, end: bounds[t + 1]!, seed: rng.split(`thread-${t}`).nextUint32() | 0 };
+      const args: KernelArgs = { ...base, start, end: bounds[t + 1]!, seed: rng.split(`thread-${t}`).nextUint32() | 0, scratchOff: scratch0 + t * 2 * dim * 4 };
       return new Promise<number>((resolve, reject) => {
         const w = new Worker(src, { eval: true, workerData: args });
         w.once('message', (n: number) => resolve(n));

@@ -46,13 +46,18 @@ describe('Word2Vec training', () => {
     const c = await trainWord2Vec(small, { ...o, seed: 4 });
     expect(Array.from(a.vectors.data)).toEqual(Array.from(b.vectors.data));
     expect(Array.from(a.vectors.data)).not.toEqual(Array.from(c.vectors.data));
+    // A dimension that is not a multiple of 4 takes the plain-JavaScript loops instead of SIMD.
+    const d = await trainWord2Vec(small, { ...o, dim: 10, seed: 3 });
+    const e = await trainWord2Vec(small, { ...o, dim: 10, seed: 3 });
+    expect(Array.from(d.vectors.data)).toEqual(Array.from(e.vectors.data));
   });
   it('skip-gram with negative sampling learns Austen neighbours (2 Hogwild threads)', async () => {
     const m = await trainWord2Vec(persuasion, { dim: 48, epochs: 4, threads: 2, seed: 1, progress: false });
     expect(m.stats.threads).toBe(2);
     const kv = m.vectors;
-    const near = kv.mostSimilar('sister', 10).map((x) => x.word);
-    expect(near.some((w) => ['brother', 'father', 'mother', 'sisters', 'daughter', 'husband', 'wife', 'aunt', 'cousin'].includes(w))).toBe(true);
+    // Persuasion is small (83k words); its strongest regularities are the naval captains.
+    const near = kv.mostSimilar('captain', 10).map((x) => x.word);
+    expect(near.filter((w) => ['harville', 'benwick', 'wentworth', "wentworth's", "harville's", 'admiral', 'croft'].includes(w)).length).toBeGreaterThanOrEqual(2);
     expect(kv.similarity('he', 'she')).toBeGreaterThan(kv.similarity('he', 'house'));
   });
   it('CBOW with hierarchical softmax learns too', async () => {

@@ -65,6 +65,9 @@ export interface KernelArgs {
   syn1Off: number;
   syn1negOff: number;
   scratchOff: number;
+  /** Byte offsets in `memory` of `table` and `expTable` (used by the SIMD path). */
+  tableOff: number;
+  expOff: number;
 }
 
 /** The exports of wasm/kernel.wat (pointers are byte offsets, `n` a multiple of 4). */
@@ -73,6 +76,8 @@ export interface KernelWasm {
   update(err: number, out: number, inp: number, g: number, n: number): void;
   axpy(y: number, x: number, a: number, n: number): void;
   scale(y: number, a: number, n: number): void;
+  /** Negative-sampling updates of one input vector; returns the new random state. */
+  negative(l1: number, word: number, neg: number, alpha: number, table: number, tableSize: number, exp: number, err: number, out: number, dim: number, rnd: number, flags: number): number;
 }
 
 /** The kernel. Returns the loss-free count of words this thread processed. */
@@ -128,6 +133,10 @@ export function word2vecKernel(a: KernelArgs): number {
           for (let j = lo; j <= hi; j++) {
             if (j === si || j < 0 || j >= len) continue;
             const l1 = sen[j]! * dim;
+            if (useW === 1 && hs === 0) {
+              rnd = W!.negative(s0b + l1 * 4, word, negative, alpha, a.tableOff, tableSize, a.expOff, n1eb, snb, dim, rnd, 3);
+              continue;
+            }
             for (let c = 0; c < dim; c++) neu1e[c] = 0;
             if (hs !== 0) {
               const cl = codelen[word]!, cb = word * 40;
@@ -255,7 +264,10 @@ export function word2vecKernel(a: KernelArgs): number {
               for (let c = 0; c < dim; c++) syn1[l2 + c] += g * neu1[c]!;
             }
           }
-          for (let d = 0; d <= negative && negative > 0; d++) {
+          if (useW === 1 && negative > 0) {
+            rnd = W!.negative(n1b, target0, negative, alpha, a.tableOff, tableSize, a.expOff, n1eb, snb, dim, rnd, 0);
+          }
+          for (let d = 0; d <= negative && negative > 0 && useW === 0; d++) {
             let target = target0, label = 1;
             if (d > 0) {
               rnd ^= rnd << 13; rnd ^= rnd >>> 17; rnd ^= rnd << 5;
@@ -265,13 +277,11 @@ export function word2vecKernel(a: KernelArgs): number {
             }
             const l2 = target * dim;
             let f = 0;
-            if (useW === 1) f = W!.dot(n1b, snb + l2 * 4, dim);
-            else for (let c = 0; c < dim; c++) f += neu1[c]! * syn1neg[l2 + c]!;
+            for (let c = 0; c < dim; c++) f += neu1[c]! * syn1neg[l2 + c]!;
             let g: number;
             if (f > MAX_EXP) g = (label - 1) * alpha;
             else if (f < -MAX_EXP) g = label * alpha;
             else g = (label - expTable[((f + MAX_EXP) * EXP_SCALE) | 0]!) * alpha;
-            if (useW === 1) { W!.update(n1eb, snb + l2 * 4, n1b, g, dim); continue; }
             for (let c = 0; c < dim; c++) neu1e[c] += g * syn1neg[l2 + c]!;
             for (let c = 0; c < dim; c++) syn1neg[l2 + c] += g * neu1[c]!;
           }

@@ -198,29 +198,34 @@ export async function runKernel(job: KernelJob, o: Word2VecOptions): Promise<{ s
   // The model lives in one shared WebAssembly.Memory so that the SIMD primitives
   // (wasm/kernel.wat) and the JavaScript loops see the same floats.
   const nIn = job.inputRows * dim, n1 = hs ? V * dim : 0, nNeg = negative > 0 ? V * dim : 0;
-  const floats = nIn + n1 + nNeg + threads * 2 * dim;
+  const table0 = negative > 0 ? unigramTable(job.vocab.counts, o.nsExponent ?? 0.75) : new Int32Array(0);
+  const floats = nIn + n1 + nNeg + threads * 2 * dim + table0.length + 1000;
   const pages = Math.ceil((floats * 4) / 65536) + 1;
-  if (pages > 65536) throw new ConfigError(`model too large: ${(floats * 4 / 2 ** 30).toFixed(1)} GiB of vectors exceeds WebAssembly's 4 GiB (lower dim or bucket)`, { field: 'dim' });
+  if (pages > 65535) throw new ConfigError(`model too large: ${(floats * 4 / 2 ** 30).toFixed(1)} GiB of vectors exceeds WebAssembly's 4 GiB (lower dim or bucket)`, { field: 'dim' });
   const memory = new WA.Memory({ initial: pages, maximum: pages, shared: true });
   const wasmModule = new WA.Module(Buffer.from(KERNEL_WASM_BASE64, 'base64'));
   const syn0Off = 0, syn1Off = nIn * 4, syn1negOff = (nIn + n1) * 4, scratch0 = (nIn + n1 + nNeg) * 4;
+  const tableOff = scratch0 + threads * 2 * dim * 4, expOff = tableOff + table0.length * 4;
+  const table = new Int32Array(memory.buffer, tableOff, table0.length);
+  table.set(table0);
+  const exps = new Float32Array(memory.buffer, expOff, 1000);
+  exps.set(expTable());
   const syn0 = new Float32Array(memory.buffer, syn0Off, nIn);
   if (job.init === 'w2v') for (let i = 0; i < V * dim; i++) syn0[i] = (initRng.next() - 0.5) / dim;
   else for (let i = 0; i < job.inputRows * dim; i++) syn0[i] = (initRng.next() * 2 - 1) / dim;
   const syn1 = new Float32Array(memory.buffer, syn1Off, n1);
   const syn1neg = new Float32Array(memory.buffer, syn1negOff, nNeg);
   const huff = hs ? buildHuffman(job.vocab.counts) : { codes: new Uint8Array(0), points: new Int32Array(0), codelen: new Uint8Array(0) };
-  const table = negative > 0 ? unigramTable(job.vocab.counts, o.nsExponent ?? 0.75) : new Int32Array(0);
   const progress = shared((b, n) => new BigInt64Array(b, 0, n), 8, 1);
   const control = shared((b, n) => new Int32Array(b, 0, n), 4, 1);
   let corpusWords = 0;
   for (const t of job.tokens) if (t >= 0) corpusWords++;
   const base = {
     syn0, syn1, syn1neg, dim, window, negative, hs: hs ? 1 : 0, sg: sg ? 1 : 0, cbowMean: o.cbowMean === false ? 0 : 1,
-    table: toShared(table), codes: toShared(huff.codes), points: toShared(huff.points), codelen: toShared(huff.codelen),
+    table, tableOff, expOff, codes: toShared(huff.codes), points: toShared(huff.points), codelen: toShared(huff.codelen),
     keep: toShared(keepThresholds(job.vocab.counts, o.sample ?? 1e-3, job.vocab.totalWords)),
     tokens: toShared(job.tokens), epochs, alpha, minAlpha: o.minAlpha ?? alpha * 1e-4, totalWords: epochs * corpusWords,
-    progress, control, memory, wasmModule, syn0Off, syn1Off, syn1negOff, expTable: expTable(), subOff: toShared(job.subOff ?? new Int32Array(0)), subIds: toShared(job.subIds ?? new Int32Array(0)),
+    progress, control, memory, wasmModule, syn0Off, syn1Off, syn1negOff, expTable: exps, subOff: toShared(job.subOff ?? new Int32Array(0)), subIds: toShared(job.subIds ?? new Int32Array(0)),
   };
   // Split the corpus at sentence ends into one slice per thread.
   const bounds = [0];

@@ -27,7 +27,7 @@ const austen = E.sentencesFromText(await core.loadText('austen'));
 const questions = await E.readAnalogies(core.datasetFiles('analogies')[0]);
 
 /** Logistic regression by full-batch gradient descent on fixed features. */
-function logisticRegression(X, y, epochs = 300, lr = 0.5, l2 = 1e-4) {
+function logisticRegression(X, y, epochs = 500, lr = 0.5, l2 = 1e-3) {
   const d = X[0].length;
   const w = new Float64Array(d);
   let b = 0;
@@ -70,8 +70,14 @@ for (const [name, trainOn] of Object.entries(trainers)) {
   const analogy = E.evaluateAnalogies(onAusten.vectors, questions);
   // Review classifier on SIF sentence vectors (the common component fitted on the training reviews).
   const embedder = new E.WordVectorEmbedder(onReviews.vectors, { mode: 'sif' }).fit(train.map((r) => r.text));
-  const Xtr = await embedder.embed(train.map((r) => r.text));
-  const Xte = await embedder.embed(test.map((r) => r.text));
+  const rawTr = await embedder.embed(train.map((r) => r.text));
+  const rawTe = await embedder.embed(test.map((r) => r.text));
+  // Standardise each feature with the training set's mean and deviation.
+  const d = rawTr[0].length, mean = new Float64Array(d), sd = new Float64Array(d);
+  for (const x of rawTr) for (let c = 0; c < d; c++) mean[c] += x[c] / rawTr.length;
+  for (const x of rawTr) for (let c = 0; c < d; c++) sd[c] += (x[c] - mean[c]) ** 2 / rawTr.length;
+  const z = (x) => Array.from(x, (v, c) => (v - mean[c]) / (Math.sqrt(sd[c]) + 1e-8));
+  const Xtr = rawTr.map(z), Xte = rawTe.map(z);
   const predict = logisticRegression(Xtr, train.map((r) => r.y));
   const acc = test.filter((r, i) => predict(Xte[i]) === r.y).length / test.length;
   console.log(`  review classifier (SIF + logistic regression): ${(100 * acc).toFixed(1)}% accuracy on ${test.length} held-out reviews`);

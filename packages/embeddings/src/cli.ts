@@ -110,13 +110,14 @@ export function register(program: Command): void {
   );
 
   commandAction(
-    root.command('similar').description('nearest words by cosine').argument('<words...>', 'a word, or words to add (prefix - to subtract, e.g. king -man woman)')
-      .requiredOption('--vectors <file>', 'word2vec text/binary, .vec, or fastText .bin/.ftz').option('--top <n>', 'how many', '10'),
+    root.command('similar').description('nearest words by cosine').argument('<words...>', 'a word, or words whose vectors are added')
+      .requiredOption('--vectors <file>', 'word2vec text/binary, .vec, or fastText .bin/.ftz').option('--top <n>', 'how many', '10')
+      .option('--minus <words...>', 'words whose vectors are subtracted (e.g. king woman --minus man)'),
     async (words: string[], cmd: Command) => {
-      const o = cmd.opts<{ vectors: string; top: string }>();
+      const o = cmd.opts<{ vectors: string; top: string; minus?: string[] }>();
       const kv = await loadAnyVectors(o.vectors);
-      const positive = words.filter((w) => !w.startsWith('-') || w.length === 1);
-      const negative = words.filter((w) => w.startsWith('-') && w.length > 1).map((w) => w.slice(1));
+      const positive = words;
+      const negative = o.minus ?? [];
       const sims = kv.mostSimilar({ positive, negative, topn: int('top', o.top, 10) });
       return { json: { query: words, neighbours: sims }, human: formatTable(['word', 'cosine'], sims.map((s) => [s.word, s.score.toFixed(4)])) };
     },

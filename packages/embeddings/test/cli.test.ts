@@ -38,6 +38,8 @@ describe('llm embeddings CLI', () => {
     expect(t.json).toMatchObject({ algo: 'word2vec', words: 12, dim: 8 });
     const s = await run(['similar', '--vectors', vec, 'king', '--top', '3']);
     expect((s.json.neighbours as unknown[]).length).toBe(3);
+    const s2 = await run(['similar', '--vectors', vec, 'king', 'woman', '--minus', 'man', '--top', '2']);
+    expect((s2.json.neighbours as Array<{ word: string }>).map((x) => x.word)).not.toContain('man');
     const q = join(dir, 'q.txt');
     writeFileSync(q, ': royal\nking queen man woman\nking queen dog cat\n');
     const a = await run(['analogy', '--vectors', vec, '--questions', q]);

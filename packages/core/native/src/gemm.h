@@ -1,0 +1,54 @@
+// Single-precision GEMM and the training-path kernels of the @llm/core native pack.
+#pragma once
+
+#include <cstdint>
+
+namespace llmk {
+
+/** Instruction sets the kernels can dispatch to. */
+enum class Isa { Scalar = 0, Avx2 = 1, Avx512 = 2 };
+
+/** What this CPU supports (checked at run time with cpuid). */
+bool cpu_has(Isa isa);
+/** The set in use; set_isa refuses (returns false) one the CPU lacks. */
+Isa current_isa();
+bool set_isa(Isa isa);
+const char* isa_name(Isa isa);
+
+/** Threads used by the kernels (the caller plus workers). */
+int threads();
+void set_threads(int n);
+
+/** Epilogue applied to C after the product (tfjs `_FusedMatMul` activations). */
+enum Activation { ActLinear = 0, ActRelu = 1, ActRelu6 = 2, ActSigmoid = 3, ActElu = 4, ActLeakyRelu = 5 };
+
+struct MatMulArgs {
+  const float* a;
+  const float* b;
+  float* c;
+  long batch, batch_a, batch_b;  // output batches; a and b use index % batch_a / % batch_b
+  long m, n, k;
+  bool trans_a, trans_b;
+  const float* bias;  // nullptr, or length n (per column), or length 1
+  long bias_len;
+  int activation;
+  float alpha;  // leaky-relu slope
+};
+
+/** C[b] = act(op(A[b % batch_a]) · op(B[b % batch_b]) + bias), row-major, using every thread. */
+void batch_matmul(const MatMulArgs& args);
+
+/** Row-wise softmax over the last axis: rows × cols. */
+void softmax(const float* x, float* y, long rows, long cols);
+
+/** out[o, j, i] = x[o, idx[j], i] for 4-byte elements; returns the first bad index or -1. */
+long gather4(const uint32_t* x, const int32_t* idx, uint32_t* out, long outer, long dim, long inner, long nidx);
+
+/** out[numSegments, inner] = Σ rows of x by segment id (ids out of range are dropped). */
+void unsorted_segment_sum(const float* x, const int32_t* ids, float* out, long rows, long inner, long num_segments);
+
+/** One Adam step in place (tfjs's AdamOptimizer formula). */
+void adam_update(float* var, float* m, float* v, const float* g, long n, float lr, float beta1, float beta2,
+                 float eps, float beta1_power, float beta2_power);
+
+}  // namespace llmk

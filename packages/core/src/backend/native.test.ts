@@ -1,4 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { writeFileSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Rng } from '../rng.js';
 import { tf } from './tf.js';
 import { initBackend } from './select.js';
@@ -66,6 +69,37 @@ describe('native kernel pack: availability', () => {
     expect(status.available).toBe(true);
     expect(['scalar', 'avx2', 'avx512']).toContain(status.isa);
     expect(status.threads).toBeGreaterThanOrEqual(1);
+  });
+});
+
+describe('native kernel pack: loader failures are reported, not thrown', () => {
+  const saved = process.env.LLM_NATIVE_ADDON;
+  afterEach(() => {
+    if (saved === undefined) delete process.env.LLM_NATIVE_ADDON;
+    else process.env.LLM_NATIVE_ADDON = saved;
+    vi.resetModules();
+  });
+
+  it('says the addon is not built when the file is absent', async () => {
+    process.env.LLM_NATIVE_ADDON = join(tmpdir(), 'no-such-dir', 'llm_kernels.node');
+    vi.resetModules();
+    const fresh = await import('./native.js');
+    const st = fresh.nativeStatus();
+    expect(st.available).toBe(false);
+    expect(st.reason).toMatch(/addon not built/);
+    expect(() => fresh.registerNativeBackend()).toThrow(/addon not built/);
+  });
+
+  it('says it failed to load when the file is not a loadable addon', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'llm-native-'));
+    const bogus = join(dir, 'llm_kernels.node');
+    writeFileSync(bogus, 'not an ELF file');
+    process.env.LLM_NATIVE_ADDON = bogus;
+    vi.resetModules();
+    const fresh = await import('./native.js');
+    const st = fresh.nativeStatus();
+    expect(st.available).toBe(false);
+    expect(st.reason).toMatch(/addon failed to load/);
   });
 });
 
@@ -164,15 +198,17 @@ describe.skipIf(!status.available)('native kernel pack vs the cpu backend', () =
     await compare(() => tf.fused.matMul({ a: tf.tensor2d(av, [17, 23]), b: tf.tensor2d(bv, [23, 19]), activation: 'prelu', preluActivationWeights: tf.scalar(0.3) }));
   });
 
-  it('fused matMul gradients (a, b, bias) with relu', async () => {
+  it('fused matMul gradients (a, b, bias): linear (fused under tf.grads) and relu (tfjs unfuses it)', async () => {
     const av = data(8 * 10, 'fga');
     const bv = data(10 * 6, 'fgb');
     const cv = data(6, 'fgc');
-    await compare(() =>
-      tf.grads((a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) =>
-        tf.sum(tf.square(tf.fused.matMul({ a: a as tf.Tensor2D, b: b as tf.Tensor2D, bias: c, activation: 'relu' }))),
-      )([tf.tensor2d(av, [8, 10]), tf.tensor2d(bv, [10, 6]), tf.tensor1d(cv)]),
-    );
+    for (const activation of ['linear', 'relu'] as const) {
+      await compare(() =>
+        tf.grads((a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) =>
+          tf.sum(tf.square(tf.fused.matMul({ a: a as tf.Tensor2D, b: b as tf.Tensor2D, bias: c, activation, transposeB: true }))),
+        )([tf.tensor2d(av, [8, 10]), tf.tensor2d(bv, [6, 10]), tf.tensor1d(cv)]),
+      );
+    }
   });
 
   it('softmax over the last axis (forward, gradient, odd widths, large logits)', async () => {
@@ -219,7 +255,7 @@ describe.skipIf(!status.available)('native kernel pack vs the cpu backend', () =
       for (let i = 0; i < 5; i++) {
         const { grads, value } = tf.variableGrads(() => tf.sum(tf.square(tf.sub(w, t))) as tf.Scalar);
         if (opt instanceof NativeAdam) opt.applyGradients(grads);
-        else opt.applyGradients(grads);
+        else opt.applyGradients(grads as unknown as Parameters<typeof opt.applyGradients>[0]);
         value.dispose();
         Object.values(grads).forEach((g) => g.dispose());
       }

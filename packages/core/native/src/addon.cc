@@ -213,6 +213,100 @@ napi_value Adam(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
+bool get_longs(napi_env env, napi_value v, long* out, uint32_t n, const char* name, bool allow_negative = false) {
+  bool is_array = false;
+  CHECK(napi_is_array(env, v, &is_array));
+  if (!is_array) return throw_type(env, std::string(name) + " must be an array");
+  uint32_t len;
+  CHECK(napi_get_array_length(env, v, &len));
+  if (len != n) return throw_type(env, std::string(name) + " must have " + std::to_string(n) + " entries");
+  for (uint32_t i = 0; i < n; i++) {
+    napi_value e;
+    int64_t x;
+    CHECK(napi_get_element(env, v, i, &e));
+    if (napi_get_value_int64(env, e, &x) != napi_ok) return throw_type(env, std::string(name) + " must hold numbers");
+    if (x < 0 && !allow_negative) return throw_type(env, std::string(name) + " must be >= 0");
+    out[i] = static_cast<long>(x);
+  }
+  return true;
+}
+
+// Highest element index touched (offset + Σ (shape-1)·stride) must lie inside the array.
+bool in_bounds(napi_env env, const Arr& a, int rank, const long* shape, const long* strides, long offset, const char* name) {
+  long hi = offset;
+  for (int d = 0; d < rank; d++) {
+    if (shape[d] == 0) return true;
+    hi += (shape[d] - 1) * strides[d];
+  }
+  if (hi >= static_cast<long>(a.length)) return throw_type(env, std::string(name) + " is too small for the view");
+  return true;
+}
+
+bool is4(const Arr& a) {
+  return a.type == napi_float32_array || a.type == napi_int32_array || a.type == napi_uint32_array;
+}
+
+// stridedCopy(src, dst, shape, srcStrides, srcOffset, dstStrides, dstOffset)
+napi_value StridedCopy(napi_env env, napi_callback_info info) {
+  napi_value argv[7];
+  if (!args_of(env, info, argv)) return nullptr;
+  Arr src, dst;
+  uint32_t rank;
+  if (!get_array(env, argv[0], &src, "src") || !get_array(env, argv[1], &dst, "dst")) return nullptr;
+  if (!is4(src) || !is4(dst)) {
+    throw_type(env, "src and dst must be Float32Array or Int32Array");
+    return nullptr;
+  }
+  if (napi_get_array_length(env, argv[2], &rank) != napi_ok || rank > static_cast<uint32_t>(llmk::kMaxRank)) {
+    throw_type(env, "shape must be an array of at most 8 dimensions");
+    return nullptr;
+  }
+  long shape[llmk::kMaxRank], ss[llmk::kMaxRank], ds[llmk::kMaxRank], so, dofs;
+  if (!get_longs(env, argv[2], shape, rank, "shape") || !get_longs(env, argv[3], ss, rank, "srcStrides") ||
+      !get_long(env, argv[4], &so, "srcOffset") || !get_longs(env, argv[5], ds, rank, "dstStrides") ||
+      !get_long(env, argv[6], &dofs, "dstOffset"))
+    return nullptr;
+  if (!in_bounds(env, src, rank, shape, ss, so, "src") || !in_bounds(env, dst, rank, shape, ds, dofs, "dst")) return nullptr;
+  llmk::strided_copy(static_cast<const uint32_t*>(src.data), static_cast<uint32_t*>(dst.data), static_cast<int>(rank), shape, ss,
+                     so, ds, dofs);
+  return nullptr;
+}
+
+// binary(op, a, aStrides, b, bStrides, out, shape): out is contiguous over shape
+napi_value Binary(napi_env env, napi_callback_info info) {
+  napi_value argv[7];
+  if (!args_of(env, info, argv)) return nullptr;
+  long op;
+  Arr a, b, out;
+  uint32_t rank;
+  if (!get_long(env, argv[0], &op, "op") || !get_f32(env, argv[1], &a, "a") || !get_f32(env, argv[3], &b, "b") ||
+      !get_f32(env, argv[5], &out, "out"))
+    return nullptr;
+  if (op > llmk::OpDiv) {
+    throw_type(env, "unknown binary op");
+    return nullptr;
+  }
+  if (napi_get_array_length(env, argv[6], &rank) != napi_ok || rank > static_cast<uint32_t>(llmk::kMaxRank)) {
+    throw_type(env, "shape must be an array of at most 8 dimensions");
+    return nullptr;
+  }
+  long shape[llmk::kMaxRank], as[llmk::kMaxRank], bs[llmk::kMaxRank], os[llmk::kMaxRank];
+  if (!get_longs(env, argv[6], shape, rank, "shape") || !get_longs(env, argv[2], as, rank, "aStrides") ||
+      !get_longs(env, argv[4], bs, rank, "bStrides"))
+    return nullptr;
+  long acc = 1;
+  for (int d = static_cast<int>(rank) - 1; d >= 0; d--) {
+    os[d] = acc;
+    acc *= shape[d];
+  }
+  if (!in_bounds(env, a, rank, shape, as, 0, "a") || !in_bounds(env, b, rank, shape, bs, 0, "b") ||
+      !in_bounds(env, out, rank, shape, os, 0, "out"))
+    return nullptr;
+  llmk::binary(static_cast<int>(op), static_cast<const float*>(a.data), as, static_cast<const float*>(b.data), bs,
+               static_cast<float*>(out.data), static_cast<int>(rank), shape);
+  return nullptr;
+}
+
 napi_value str(napi_env env, const char* s) {
   napi_value v;
   napi_create_string_utf8(env, s, NAPI_AUTO_LENGTH, &v);
@@ -268,6 +362,8 @@ napi_value Init(napi_env env, napi_value exports) {
       {"softmax", nullptr, Softmax, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"gather", nullptr, Gather, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"unsortedSegmentSum", nullptr, SegmentSum, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"stridedCopy", nullptr, StridedCopy, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"binary", nullptr, Binary, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"adam", nullptr, Adam, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"info", nullptr, Info, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"setIsa", nullptr, SetIsa, nullptr, nullptr, nullptr, napi_default, nullptr},

@@ -375,7 +375,8 @@ void batch_matmul(const MatMulArgs& args) {
   const int nt = threads();
   const double flops = 2.0 * M * N * K * B;
   long tiles_m = 1, tiles_n = 1;
-  const bool parallel = nt > 1 && flops >= 2.0e5;
+  // Below ~4 MFLOP (tens of microseconds) waking a worker costs more than it saves.
+  const bool parallel = nt > 1 && flops >= 4.0e6;
   if (parallel && B < 4L * nt) {
     long want = (4L * nt + B - 1) / B;
     const long max_n = std::max<long>(1, N / 64), max_m = std::max<long>(1, M / 48);
@@ -414,18 +415,24 @@ void batch_matmul(const MatMulArgs& args) {
 // ---------------------------------------------------------------------------------------------
 // Other training-path kernels
 
-template <typename F>
-static void parallel_rows(long rows, double work_per_row, F&& body) {
+// Splits [0, items) into chunks over the pool when there is enough work (about 2^17
+// element-operations) to pay for waking the workers.
+void parallel_chunks(long items, double work_per_item, const std::function<void(long, long)>& body) {
   const int nt = threads();
-  if (nt == 1 || rows * work_per_row < 1.0e5 || rows < 2) {
-    body(0, rows);
+  if (nt == 1 || items * work_per_item < 131072.0 || items < 2) {
+    body(0, items);
     return;
   }
-  const long chunks = std::min<long>(rows, 4L * nt);
+  const long chunks = std::min<long>(items, 4L * nt);
   pool().run(chunks, [&](long t) {
-    const long r0 = rows * t / chunks, r1 = rows * (t + 1) / chunks;
+    const long r0 = items * t / chunks, r1 = items * (t + 1) / chunks;
     body(r0, r1);
   });
+}
+
+template <typename F>
+static void parallel_rows(long rows, double work_per_row, F&& body) {
+  parallel_chunks(rows, work_per_row, std::function<void(long, long)>(body));
 }
 
 void softmax(const float* x, float* y, long rows, long cols) {

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 
 namespace llmk {
 
@@ -14,6 +15,9 @@ bool cpu_has(Isa isa);
 Isa current_isa();
 bool set_isa(Isa isa);
 const char* isa_name(Isa isa);
+
+/** Runs body over [0, items) split into chunks on the pool when the work is large enough. */
+void parallel_chunks(long items, double work_per_item, const std::function<void(long, long)>& body);
 
 /** Threads used by the kernels (the caller plus workers). */
 int threads();
@@ -50,5 +54,24 @@ void unsorted_segment_sum(const float* x, const int32_t* ids, float* out, long r
 /** One Adam step in place (tfjs's AdamOptimizer formula). */
 void adam_update(float* var, float* m, float* v, const float* g, long n, float lr, float beta1, float beta2,
                  float eps, float beta1_power, float beta2_power);
+
+}  // namespace llmk
+
+namespace llmk {
+
+/** Most dimensions the copy and broadcast kernels take. */
+constexpr int kMaxRank = 8;
+
+/**
+ * dst[dstOffset + Σ i_d·dstStrides_d] = src[srcOffset + Σ i_d·srcStrides_d] over `shape`
+ * (4-byte elements). Covers slice, concat, pad, transpose, split and unstack.
+ */
+void strided_copy(const uint32_t* src, uint32_t* dst, int rank, const long* shape, const long* src_strides,
+                  long src_offset, const long* dst_strides, long dst_offset);
+
+/** Elementwise binary ops with broadcasting (a zero stride repeats an element). */
+enum BinaryOp { OpAdd = 0, OpSub = 1, OpMul = 2, OpDiv = 3 };
+void binary(int op, const float* a, const long* a_strides, const float* b, const long* b_strides, float* out, int rank,
+            const long* shape);
 
 }  // namespace llmk

@@ -271,10 +271,74 @@ describe.skipIf(!status.available)('native kernel pack vs the cpu backend', () =
     expect(expected).not.toEqual(init);
   });
 
+  it('slice, split, unstack: boxes anywhere in ranks 1–5, int32 too, and their gradients (pad, concat)', async () => {
+    const xv = data(3 * 4 * 5 * 2 * 3, 'slice');
+    await compare(() => tf.slice(tf.tensor1d(xv.subarray(0, 10)), 3, 4));
+    await compare(() => tf.slice(tf.tensor2d(xv.subarray(0, 20), [4, 5]), [1, 2], [-1, 2]));
+    await compare(() => tf.slice(tf.tensor(xv, [3, 4, 5, 2, 3]), [1, 0, 2, 1, 0], [2, 3, 2, 1, 3]));
+    await compare(() => tf.cast(tf.slice(tf.tensor2d(Int32Array.from({ length: 20 }, (_, i) => i * 3 - 7), [4, 5], 'int32'), [1, 1], [2, 3]), 'float32'));
+    await compare(() => tf.split(tf.tensor2d(xv.subarray(0, 6 * 8), [6, 8]), 4, 1));
+    await compare(() => tf.split(tf.tensor3d(xv.subarray(0, 6 * 8 * 3), [6, 8, 3]), [1, 5, 2], 1));
+    await compare(() => tf.unstack(tf.tensor3d(xv.subarray(0, 6 * 8 * 3), [6, 8, 3]), 1));
+    await compare(() => tf.unstack(tf.tensor2d(xv.subarray(0, 12), [3, 4]), 0));
+    const wv = data(2 * 3 * 2 * 1 * 3, 'slicew');
+    await compare(() => tf.grad((x: tf.Tensor) => tf.sum(tf.mul(tf.slice(x, [1, 0, 2, 1, 0], [2, 3, 2, 1, 3]), tf.tensor(wv, [2, 3, 2, 1, 3]))))(tf.tensor(xv, [3, 4, 5, 2, 3])));
+    await compare(() => tf.grad((x: tf.Tensor) => {
+      const [a, b] = tf.split(x, [3, 5], 1);
+      return tf.sum(tf.add(tf.mul(a!, 2), tf.sum(tf.square(b!))));
+    })(tf.tensor2d(xv.subarray(0, 48), [6, 8])));
+  });
+
+  it('concat on every axis (with an empty input), stack, pad with a constant, transpose in 2–5 dims', async () => {
+    const av = data(2 * 3 * 4, 'ca');
+    const bv = data(2 * 3 * 5, 'cb');
+    await compare(() => tf.concat([tf.tensor3d(av, [2, 3, 4]), tf.tensor3d(bv.subarray(0, 2 * 3 * 4), [2, 3, 4])], 0));
+    await compare(() => tf.concat([tf.tensor3d(av, [2, 3, 4]), tf.tensor3d(bv, [2, 3, 5]), tf.zeros([2, 3, 0])], 2));
+    await compare(() => tf.concat([tf.tensor3d(av, [2, 4, 3]), tf.tensor3d(bv, [2, 5, 3])], 1));
+    await compare(() => tf.cast(tf.concat([tf.tensor1d([1, 2], 'int32'), tf.tensor1d([3], 'int32')]), 'float32'));
+    await compare(() => tf.stack([tf.tensor2d(av.subarray(0, 6), [2, 3]), tf.tensor2d(bv.subarray(0, 6), [2, 3])], 1));
+    await compare(() => tf.pad(tf.tensor3d(av, [2, 3, 4]), [[1, 0], [0, 2], [3, 1]], -1.5));
+    await compare(() => tf.pad(tf.tensor2d(av.subarray(0, 6), [2, 3]), [[0, 0], [2, 2]]));
+    await compare(() => tf.transpose(tf.tensor2d(av, [4, 6])));
+    await compare(() => tf.transpose(tf.tensor(av, [2, 3, 4, 1]), [0, 2, 1, 3]));
+    await compare(() => tf.transpose(tf.tensor(data(2 * 3 * 4 * 5 * 2, 't5'), [2, 3, 4, 5, 2]), [4, 2, 0, 3, 1]));
+    await compare(() => tf.grad((x: tf.Tensor) => tf.sum(tf.mul(tf.transpose(x, [1, 0, 2]), tf.tensor3d(bv.subarray(0, 24), [3, 2, 4]))))(tf.tensor3d(av, [2, 3, 4])));
+  });
+
+  it('add, sub, mul, div with broadcasting (scalars, rows, columns, middle axes) and their gradients', async () => {
+    const shapes: Array<[number[], number[]]> = [
+      [[4, 5], [4, 5]], [[4, 5], [5]], [[4, 1], [1, 5]], [[2, 1, 3], [4, 1]], [[], [3, 2]], [[3, 2], []], [[], []], [[2, 3, 4], [3, 1]], [[1, 1, 7], [2, 3, 1]],
+    ];
+    for (const [sa, sb] of shapes) {
+      const av = data(sa.reduce((x, y) => x * y, 1), `bin-a${sa}`);
+      const bv = data(sb.reduce((x, y) => x * y, 1), `bin-b${sb}`).map((v) => v + Math.sign(v) * 0.5);
+      for (const op of [tf.add, tf.sub, tf.mul, tf.div]) {
+        await compare(() => op(tf.tensor(av, sa), tf.tensor(bv, sb)));
+      }
+      await compare(() => tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.div(tf.mul(tf.sub(a, b), tf.add(a, b)), b)))([tf.tensor(av, sa), tf.tensor(bv, sb)]));
+    }
+    // int32 goes to tfjs's own kernel
+    await compare(() => tf.cast(tf.add(tf.tensor1d([1, 2, 3], 'int32'), tf.tensor1d([4, 5, 6], 'int32')), 'float32'));
+  });
+
+  it('an LSTM cell step and its gradients match (slices, concat, broadcasts, matmul together)', async () => {
+    const [B, E, H] = [5, 7, 6];
+    const kv = data((E + H) * 4 * H, 'lk');
+    const bv = data(4 * H, 'lb');
+    const xv = data(B * E, 'lx');
+    const hv = data(B * H, 'lh');
+    await compare(() => tf.grads((k: tf.Tensor, b: tf.Tensor, x: tf.Tensor) => {
+      const [c, h] = tf.basicLSTMCell(1, k as tf.Tensor2D, b as tf.Tensor1D, x as tf.Tensor2D, tf.zeros([B, H]), tf.tensor2d(hv, [B, H]));
+      return tf.sum(tf.add(tf.square(h), c));
+    })([tf.tensor2d(kv, [E + H, 4 * H]), tf.tensor1d(bv), tf.tensor2d(xv, [B, E])]));
+  });
+
   it('the addon validates its arguments', () => {
     const f = new Float32Array(4);
     expect(() => addon.matmul(f, f, f, 1, 1, 1, 3, 3, 3, false, false, null, 0, 0)).toThrow(/needs 9/);
     expect(() => addon.softmax(f, new Int32Array(4) as unknown as Float32Array, 2, 2)).toThrow(/Float32Array/);
     expect(() => addon.matmul(f, f, f, 1, 1, 1, 2, 2, 2, false, false, new Float32Array(3), 0, 0)).toThrow(/bias/);
+    expect(() => addon.stridedCopy(f, f, [2, 3], [3, 1], 0, [3, 1], 0)).toThrow(/too small/);
+    expect(() => addon.binary(0, f, [1], f, [1], f, [5])).toThrow(/too small/);
   });
 });

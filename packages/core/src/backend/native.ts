@@ -28,6 +28,8 @@ export interface NativeAddon {
   softmax(x: Float32Array, out: Float32Array, rows: number, cols: number): void;
   gather(x: Float32Array | Int32Array, indices: Int32Array, out: Float32Array | Int32Array, outer: number, dim: number, inner: number): number;
   unsortedSegmentSum(x: Float32Array, ids: Int32Array, out: Float32Array, rows: number, inner: number, numSegments: number): void;
+  stridedCopy(src: Float32Array | Int32Array, dst: Float32Array | Int32Array, shape: number[], srcStrides: number[], srcOffset: number, dstStrides: number[], dstOffset: number): void;
+  binary(op: number, a: Float32Array, aStrides: number[], b: Float32Array, bStrides: number[], out: Float32Array, shape: number[]): void;
   adam(variable: Float32Array, m: Float32Array, v: Float32Array, g: Float32Array, lr: number, beta1: number, beta2: number, epsilon: number, beta1Power: number, beta2Power: number): void;
   info(): { isa: NativeIsa; threads: number; avx2: boolean; avx512: boolean };
   setIsa(isa: NativeIsa): boolean;
@@ -273,8 +275,199 @@ function segmentSumKernel(addon: NativeAddon): tf.KernelFunc {
   };
 }
 
+// --- data movement: one strided copy covers slice, split, unstack, concat, pad, transpose ------
+
+type Four = Float32Array | Int32Array;
+
+function strides(shape: readonly number[]): number[] {
+  const out = new Array<number>(shape.length);
+  let acc = 1;
+  for (let d = shape.length - 1; d >= 0; d--) {
+    out[d] = acc;
+    acc *= shape[d]!;
+  }
+  return out;
+}
+
+function fourOf(backend: CpuStorage, t: TensorInfo): Four | undefined {
+  const v = values(backend, t);
+  return (t.dtype === 'float32' && v instanceof Float32Array) || (t.dtype === 'int32' && v instanceof Int32Array) ? v : undefined;
+}
+
+function alloc(like: Four, n: number): Four {
+  return like instanceof Float32Array ? new Float32Array(n) : new Int32Array(n);
+}
+
+const MAX_RANK = 8;
+
+/** A box of `size` at `begin` of x, as a new tensor (shape `outShape`, default `size`). */
+function sliceBox(addon: NativeAddon, backend: CpuStorage, x: TensorInfo, xv: Four, begin: readonly number[], size: readonly number[], outShape?: number[]): TensorInfo {
+  const xs = strides(x.shape);
+  const out = alloc(xv, size.reduce((a, b) => a * b, 1));
+  let offset = 0;
+  for (let d = 0; d < begin.length; d++) offset += begin[d]! * xs[d]!;
+  addon.stridedCopy(xv, out, [...size], xs, offset, strides(size), 0);
+  return backend.makeTensorInfo(outShape ?? [...size], x.dtype, out);
+}
+
+function sliceKernel(addon: NativeAddon): tf.KernelFunc {
+  const fallback = cpuKernel('Slice');
+  return (args) => {
+    const { inputs, attrs } = args as unknown as KernelArgs;
+    const backend = args.backend as unknown as CpuStorage;
+    const x = inputs.x as TensorInfo;
+    const xv = fourOf(backend, x);
+    if (!xv || x.shape.length > MAX_RANK || x.shape.length === 0) return fallback(args);
+    const a = attrs as { begin: number | number[]; size: number | number[] };
+    const [begin, size] = tf.slice_util.parseSliceParams(x as unknown as tf.Tensor, a.begin, a.size);
+    tf.slice_util.assertParamsValid(x as unknown as tf.Tensor, begin, size);
+    return sliceBox(addon, backend, x, xv, begin, size);
+  };
+}
+
+function splitKernel(addon: NativeAddon): tf.KernelFunc {
+  const fallback = cpuKernel('SplitV');
+  return (args) => {
+    const { inputs, attrs } = args as unknown as KernelArgs;
+    const backend = args.backend as unknown as CpuStorage;
+    const x = inputs.x as TensorInfo;
+    const xv = fourOf(backend, x);
+    if (!xv || x.shape.length > MAX_RANK || x.shape.length === 0) return fallback(args);
+    const { numOrSizeSplits, axis } = attrs as { numOrSizeSplits: number | number[]; axis: number };
+    const ax = tf.util.parseAxisParam(axis, x.shape)[0]!;
+    const sizes = tf.backend_util.prepareSplitSize(x as unknown as tf.Tensor, numOrSizeSplits, ax);
+    const begin = new Array<number>(x.shape.length).fill(0);
+    const size = [...x.shape];
+    return sizes.map((s) => {
+      size[ax] = s;
+      const t = sliceBox(addon, backend, x, xv, begin, size);
+      begin[ax]! += s;
+      return t;
+    });
+  };
+}
+
+function unpackKernel(addon: NativeAddon): tf.KernelFunc {
+  const fallback = cpuKernel('Unpack');
+  return (args) => {
+    const { inputs, attrs } = args as unknown as KernelArgs;
+    const backend = args.backend as unknown as CpuStorage;
+    const x = inputs.value as TensorInfo;
+    const xv = fourOf(backend, x);
+    if (!xv || x.shape.length > MAX_RANK || x.shape.length === 0) return fallback(args);
+    const ax = tf.util.parseAxisParam((attrs as { axis: number }).axis, x.shape)[0]!;
+    const num = x.shape[ax]!;
+    const outShape = x.shape.filter((_, d) => d !== ax);
+    const begin = new Array<number>(x.shape.length).fill(0);
+    const size = [...x.shape];
+    size[ax] = 1;
+    const out: TensorInfo[] = [];
+    for (let i = 0; i < num; i++) {
+      begin[ax] = i;
+      out.push(sliceBox(addon, backend, x, xv, begin, size, outShape));
+    }
+    return out;
+  };
+}
+
+function concatKernel(addon: NativeAddon): tf.KernelFunc {
+  const fallback = cpuKernel('Concat');
+  return (args) => {
+    const backend = args.backend as unknown as CpuStorage;
+    const list = (args.inputs as unknown as TensorInfo[]).filter((t) => t.shape.reduce((a, b) => a * b, 1) > 0);
+    const all = args.inputs as unknown as TensorInfo[];
+    if (all.length === 0) return fallback(args);
+    const dtype = all[0]!.dtype;
+    const vals = list.map((t) => fourOf(backend, t));
+    if (list.length === 0 || vals.some((v) => !v) || all.some((t) => t.dtype !== dtype) || all[0]!.shape.length > MAX_RANK || all[0]!.shape.length === 0) {
+      return fallback(args);
+    }
+    const ax = tf.util.parseAxisParam((args.attrs as { axis: number }).axis, all[0]!.shape)[0]!;
+    tf.backend_util.assertParamsConsistent(all.map((t) => t.shape), ax);
+    const outShape = tf.backend_util.computeOutShape(list.map((t) => t.shape), ax);
+    const out = alloc(vals[0]!, outShape.reduce((a, b) => a * b, 1));
+    const os = strides(outShape);
+    let at = 0;
+    list.forEach((t, i) => {
+      addon.stridedCopy(vals[i]!, out, [...t.shape], strides(t.shape), 0, os, at * os[ax]!);
+      at += t.shape[ax]!;
+    });
+    return backend.makeTensorInfo(outShape, dtype, out);
+  };
+}
+
+function padKernel(addon: NativeAddon): tf.KernelFunc {
+  const fallback = cpuKernel('PadV2');
+  return (args) => {
+    const { inputs, attrs } = args as unknown as KernelArgs;
+    const backend = args.backend as unknown as CpuStorage;
+    const x = inputs.x as TensorInfo;
+    const xv = fourOf(backend, x);
+    if (!xv || x.shape.length > MAX_RANK || x.shape.length === 0) return fallback(args);
+    const { paddings, constantValue } = attrs as { paddings: Array<[number, number]>; constantValue: number };
+    const outShape = x.shape.map((d, i) => paddings[i]![0] + d + paddings[i]![1]);
+    const out = alloc(xv, outShape.reduce((a, b) => a * b, 1));
+    if (constantValue !== 0) out.fill(constantValue);
+    const os = strides(outShape);
+    let offset = 0;
+    for (let d = 0; d < outShape.length; d++) offset += paddings[d]![0] * os[d]!;
+    addon.stridedCopy(xv, out, [...x.shape], strides(x.shape), 0, os, offset);
+    return backend.makeTensorInfo(outShape, x.dtype, out);
+  };
+}
+
+function transposeKernel(addon: NativeAddon): tf.KernelFunc {
+  const fallback = cpuKernel('Transpose');
+  return (args) => {
+    const { inputs, attrs } = args as unknown as KernelArgs;
+    const backend = args.backend as unknown as CpuStorage;
+    const x = inputs.x as TensorInfo;
+    const xv = fourOf(backend, x);
+    const perm = (attrs as { perm: number[] }).perm;
+    if (!xv || x.shape.length > MAX_RANK || x.shape.length === 0 || perm.length !== x.shape.length) return fallback(args);
+    const xs = strides(x.shape);
+    const outShape = perm.map((p) => x.shape[p]!);
+    const out = alloc(xv, xv.length);
+    addon.stridedCopy(xv, out, outShape, perm.map((p) => xs[p]!), 0, strides(outShape), 0);
+    return backend.makeTensorInfo(outShape, x.dtype, out);
+  };
+}
+
+// --- broadcasting binary ops (float32) ----------------------------------------------------------
+
+const BINARY_OPS: Record<string, number> = { Add: 0, Sub: 1, Multiply: 2, RealDiv: 3 };
+
+function binaryKernel(addon: NativeAddon, name: string): tf.KernelFunc {
+  const fallback = cpuKernel(name);
+  const op = BINARY_OPS[name]!;
+  return (args) => {
+    const backend = args.backend as unknown as CpuStorage;
+    const a = args.inputs.a as TensorInfo;
+    const b = args.inputs.b as TensorInfo;
+    if (!isF32(backend, a, b)) return fallback(args);
+    const outShape = tf.broadcast_util.assertAndGetBroadcastShape(a.shape, b.shape);
+    if (outShape.length > MAX_RANK) return fallback(args);
+    const rank = outShape.length;
+    const view = (t: TensorInfo): number[] => {
+      const ts = strides(t.shape);
+      const off = rank - t.shape.length;
+      return outShape.map((d, i) => (i < off || t.shape[i - off] === 1 ? 0 : ts[i - off]!));
+    };
+    const out = new Float32Array(outShape.reduce((x, y) => x * y, 1));
+    // A scalar is a rank-0 view: give it one dimension of stride 0.
+    const shape = rank === 0 ? [1] : outShape;
+    const as = rank === 0 ? [0] : view(a);
+    const bs = rank === 0 ? [0] : view(b);
+    addon.binary(op, values(backend, a) as Float32Array, as, values(backend, b) as Float32Array, bs, out, shape);
+    return backend.makeTensorInfo(outShape, 'float32', out);
+  };
+}
+
 /** Kernels the addon implements on the `native` backend (the rest are the cpu backend's). */
-export const NATIVE_KERNELS: readonly string[] = ['BatchMatMul', '_FusedMatMul', 'Softmax', 'GatherV2', 'UnsortedSegmentSum'];
+export const NATIVE_KERNELS: readonly string[] = [
+  'BatchMatMul', '_FusedMatMul', 'Softmax', 'GatherV2', 'UnsortedSegmentSum',
+  'Slice', 'SplitV', 'Unpack', 'Concat', 'PadV2', 'Transpose', 'Add', 'Sub', 'Multiply', 'RealDiv',
+];
 
 /** The tfjs name of the backend. */
 export const NATIVE_BACKEND = 'native';
@@ -295,6 +488,16 @@ export function registerNativeBackend(): string[] {
       Softmax: softmaxKernel(addon),
       GatherV2: gatherKernel(addon),
       UnsortedSegmentSum: segmentSumKernel(addon),
+      Slice: sliceKernel(addon),
+      SplitV: splitKernel(addon),
+      Unpack: unpackKernel(addon),
+      Concat: concatKernel(addon),
+      PadV2: padKernel(addon),
+      Transpose: transposeKernel(addon),
+      Add: binaryKernel(addon, 'Add'),
+      Sub: binaryKernel(addon, 'Sub'),
+      Multiply: binaryKernel(addon, 'Multiply'),
+      RealDiv: binaryKernel(addon, 'RealDiv'),
     };
     tf.registerBackend(NATIVE_BACKEND, () => {
       const backend = new MathBackendCPU();

@@ -282,7 +282,7 @@ napi_value Binary(napi_env env, napi_callback_info info) {
   if (!get_long(env, argv[0], &op, "op") || !get_f32(env, argv[1], &a, "a") || !get_f32(env, argv[3], &b, "b") ||
       !get_f32(env, argv[5], &out, "out"))
     return nullptr;
-  if (op > llmk::OpDiv) {
+  if (op > llmk::OpMin) {
     throw_type(env, "unknown binary op");
     return nullptr;
   }
@@ -304,6 +304,40 @@ napi_value Binary(napi_env env, napi_callback_info info) {
     return nullptr;
   llmk::binary(static_cast<int>(op), static_cast<const float*>(a.data), as, static_cast<const float*>(b.data), bs,
                static_cast<float*>(out.data), static_cast<int>(rank), shape);
+  return nullptr;
+}
+
+// unary(op, x, out)
+napi_value Unary(napi_env env, napi_callback_info info) {
+  napi_value argv[3];
+  if (!args_of(env, info, argv)) return nullptr;
+  long op;
+  Arr x, out;
+  if (!get_long(env, argv[0], &op, "op") || !get_f32(env, argv[1], &x, "x") || !get_f32(env, argv[2], &out, "out")) return nullptr;
+  if (op > llmk::UAbs) {
+    throw_type(env, "unknown unary op");
+    return nullptr;
+  }
+  if (!size_is(env, out, x.length, "out")) return nullptr;
+  llmk::unary(static_cast<int>(op), static_cast<const float*>(x.data), static_cast<float*>(out.data), static_cast<long>(x.length));
+  return nullptr;
+}
+
+// reduce(op, x, out, outer, red, inner)
+napi_value Reduce(napi_env env, napi_callback_info info) {
+  napi_value argv[6];
+  if (!args_of(env, info, argv)) return nullptr;
+  long op, outer, red, inner;
+  Arr x, out;
+  if (!get_long(env, argv[0], &op, "op") || !get_f32(env, argv[1], &x, "x") || !get_f32(env, argv[2], &out, "out") ||
+      !get_long(env, argv[3], &outer, "outer") || !get_long(env, argv[4], &red, "red") || !get_long(env, argv[5], &inner, "inner"))
+    return nullptr;
+  if (op > llmk::RMin || red < 1) {
+    throw_type(env, "unknown reduction or empty reduced axis");
+    return nullptr;
+  }
+  if (!size_is(env, x, outer * red * inner, "x") || !size_is(env, out, outer * inner, "out")) return nullptr;
+  llmk::reduce(static_cast<int>(op), static_cast<const float*>(x.data), static_cast<float*>(out.data), outer, red, inner);
   return nullptr;
 }
 
@@ -363,6 +397,8 @@ napi_value Init(napi_env env, napi_value exports) {
       {"gather", nullptr, Gather, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"unsortedSegmentSum", nullptr, SegmentSum, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"stridedCopy", nullptr, StridedCopy, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"unary", nullptr, Unary, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"reduce", nullptr, Reduce, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"binary", nullptr, Binary, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"adam", nullptr, Adam, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"info", nullptr, Info, nullptr, nullptr, nullptr, napi_default, nullptr},

@@ -2,6 +2,7 @@
 // dimensions are first merged where the layout allows and size-1 dimensions dropped, then the
 // innermost run is a memcpy or a tight loop, and large jobs are split over the thread pool.
 #include <algorithm>
+#include <cmath>
 #include <cstring>
 
 #include "gemm.h"
@@ -114,7 +115,11 @@ static inline float apply(float x, float y) {
   if (OP == OpAdd) return x + y;
   if (OP == OpSub) return x - y;
   if (OP == OpMul) return x * y;
-  return x / y;
+  if (OP == OpDiv) return x / y;
+  if (OP == OpPow) return std::pow(x, y);
+  if (OP == OpSquaredDiff) return (x - y) * (x - y);
+  if (OP == OpMax) return (std::isnan(x) || std::isnan(y)) ? NAN : (x > y ? x : y);
+  return (std::isnan(x) || std::isnan(y)) ? NAN : (x < y ? x : y);
 }
 
 template <int OP>
@@ -159,8 +164,106 @@ void binary(int op, const float* a, const long* a_strides, const float* b, const
     case OpAdd: binary_t<OpAdd>(a, b, out, L); break;
     case OpSub: binary_t<OpSub>(a, b, out, L); break;
     case OpMul: binary_t<OpMul>(a, b, out, L); break;
-    default: binary_t<OpDiv>(a, b, out, L); break;
+    case OpDiv: binary_t<OpDiv>(a, b, out, L); break;
+    case OpPow: binary_t<OpPow>(a, b, out, L); break;
+    case OpSquaredDiff: binary_t<OpSquaredDiff>(a, b, out, L); break;
+    case OpMax: binary_t<OpMax>(a, b, out, L); break;
+    default: binary_t<OpMin>(a, b, out, L); break;
   }
+}
+
+template <int OP>
+static void unary_t(const float* x, float* y, long n) {
+  parallel_chunks(n, OP <= ULog ? 20.0 : 2.0, [&](long i0, long i1) {
+    for (long i = i0; i < i1; i++) {
+      const float v = x[i];
+      float r;
+      if (OP == USigmoid) r = 1.f / (1.f + std::exp(-v));
+      else if (OP == UTanh) r = std::tanh(v);
+      else if (OP == UExp) r = std::exp(v);
+      else if (OP == ULog) r = std::log(v);
+      else if (OP == USqrt) r = std::sqrt(v);
+      else if (OP == URsqrt) r = 1.f / std::sqrt(v);
+      else if (OP == USquare) r = v * v;
+      else if (OP == UNeg) r = -v;
+      else if (OP == URelu) r = v < 0.f ? 0.f : v;
+      else r = std::fabs(v);
+      y[i] = r;
+    }
+  });
+}
+
+void unary(int op, const float* x, float* out, long n) {
+  switch (op) {
+    case USigmoid: unary_t<USigmoid>(x, out, n); break;
+    case UTanh: unary_t<UTanh>(x, out, n); break;
+    case UExp: unary_t<UExp>(x, out, n); break;
+    case ULog: unary_t<ULog>(x, out, n); break;
+    case USqrt: unary_t<USqrt>(x, out, n); break;
+    case URsqrt: unary_t<URsqrt>(x, out, n); break;
+    case USquare: unary_t<USquare>(x, out, n); break;
+    case UNeg: unary_t<UNeg>(x, out, n); break;
+    case URelu: unary_t<URelu>(x, out, n); break;
+    default: unary_t<UAbs>(x, out, n); break;
+  }
+}
+
+void reduce(int op, const float* x, float* out, long outer, long red, long inner) {
+  const float scale = op == RMean ? 1.f / static_cast<float>(red) : 1.f;
+  if (inner == 1) {
+    parallel_chunks(outer, static_cast<double>(red), [&](long o0, long o1) {
+      for (long o = o0; o < o1; o++) {
+        const float* r = x + o * red;
+        if (op == RMax || op == RMin) {
+          float m = r[0];
+          for (long i = 1; i < red; i++) {
+            const float v = r[i];
+            if (std::isnan(v) || std::isnan(m)) m = NAN;
+            else if (op == RMax ? v > m : v < m) m = v;
+          }
+          out[o] = m;
+        } else {
+          // Four partial sums: vectorizable without reassociation flags, and more accurate.
+          float s0 = 0.f, s1 = 0.f, s2 = 0.f, s3 = 0.f;
+          long i = 0;
+          for (; i + 4 <= red; i += 4) {
+            s0 += r[i];
+            s1 += r[i + 1];
+            s2 += r[i + 2];
+            s3 += r[i + 3];
+          }
+          for (; i < red; i++) s0 += r[i];
+          out[o] = ((s0 + s1) + (s2 + s3)) * scale;
+        }
+      }
+    });
+    return;
+  }
+  // Rows of `inner` values are accumulated into out[o, :], streaming through memory once.
+  parallel_chunks(outer * ((inner + 63) / 64), static_cast<double>(red) * 64, [&](long c0, long c1) {
+    const long per = (inner + 63) / 64;
+    for (long c = c0; c < c1; c++) {
+      const long o = c / per;
+      const long j0 = (c % per) * 64, j1 = std::min(inner, j0 + 64);
+      float* dst = out + o * inner;
+      const float* src = x + o * red * inner;
+      for (long j = j0; j < j1; j++) dst[j] = src[j];
+      for (long r = 1; r < red; r++) {
+        const float* row = src + r * inner;
+        if (op == RMax || op == RMin) {
+          for (long j = j0; j < j1; j++) {
+            const float v = row[j];
+            if (std::isnan(v) || std::isnan(dst[j])) dst[j] = NAN;
+            else if (op == RMax ? v > dst[j] : v < dst[j]) dst[j] = v;
+          }
+        } else {
+          for (long j = j0; j < j1; j++) dst[j] += row[j];
+        }
+      }
+      if (op == RMean)
+        for (long j = j0; j < j1; j++) dst[j] *= scale;
+    }
+  });
 }
 
 }  // namespace llmk

@@ -70,8 +70,17 @@ void strided_copy(const uint32_t* src, uint32_t* dst, int rank, const long* shap
                   long src_offset, const long* dst_strides, long dst_offset);
 
 /** Elementwise binary ops with broadcasting (a zero stride repeats an element). */
-enum BinaryOp { OpAdd = 0, OpSub = 1, OpMul = 2, OpDiv = 3 };
+enum BinaryOp { OpAdd = 0, OpSub = 1, OpMul = 2, OpDiv = 3, OpPow = 4, OpSquaredDiff = 5, OpMax = 6, OpMin = 7 };
 void binary(int op, const float* a, const long* a_strides, const float* b, const long* b_strides, float* out, int rank,
             const long* shape);
+
+
+/** Elementwise unary ops on float32 (same formulas as tfjs's cpu kernels). */
+enum UnaryOp { USigmoid = 0, UTanh = 1, UExp = 2, ULog = 3, USqrt = 4, URsqrt = 5, USquare = 6, UNeg = 7, URelu = 8, UAbs = 9 };
+void unary(int op, const float* x, float* out, long n);
+
+/** Reduce x viewed as [outer, red, inner] over the middle axis: out[outer, inner]. */
+enum ReduceOp { RSum = 0, RMean = 1, RMax = 2, RMin = 3 };
+void reduce(int op, const float* x, float* out, long outer, long red, long inner);
 
 }  // namespace llmk

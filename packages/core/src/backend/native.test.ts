@@ -333,6 +333,54 @@ describe.skipIf(!status.available)('native kernel pack vs the cpu backend', () =
     })([tf.tensor2d(kv, [E + H, 4 * H]), tf.tensor1d(bv), tf.tensor2d(xv, [B, E])]));
   });
 
+  it('unary ops (sigmoid, tanh, exp, log, sqrt, rsqrt, square, neg, relu, abs) and their gradients', async () => {
+    const xv = data(3 * 129, 'unary');
+    const pos = xv.map((v) => Math.abs(v) + 0.1);
+    for (const f of [tf.sigmoid, tf.tanh, tf.exp, tf.square, tf.neg, tf.relu, tf.abs]) {
+      await compare(() => f(tf.tensor2d(xv, [3, 129])));
+      await compare(() => tf.grad((x: tf.Tensor) => tf.sum(tf.mul(f(x), tf.tensor2d(pos, [3, 129]))))(tf.tensor2d(xv, [3, 129])));
+    }
+    for (const f of [tf.log, tf.sqrt, tf.rsqrt]) {
+      await compare(() => f(tf.tensor2d(pos, [3, 129])));
+      await compare(() => tf.grad((x: tf.Tensor) => tf.sum(f(x)))(tf.tensor2d(pos, [3, 129])));
+    }
+    await compare(() => tf.relu(tf.tensor1d([-1, 0, Number.NaN, 2])).isNaN().cast('float32'));
+  });
+
+  it('pow, squared difference, maximum, minimum with broadcasting (GELU and moments use them)', async () => {
+    const av = data(4 * 6, 'pa').map((v) => Math.abs(v) + 0.2);
+    const bv = data(6, 'pb');
+    const bfull = data(4 * 6, 'pbf');
+    for (const op of [tf.pow, tf.squaredDifference, tf.maximum, tf.minimum]) {
+      await compare(() => op(tf.tensor2d(av, [4, 6]), tf.tensor1d(bv)));
+      // (tfjs's SquaredDifference gradient does not reduce a broadcast input, on any backend)
+      await compare(() => tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(op(a, b)))([tf.tensor2d(av, [4, 6]), tf.tensor2d(bfull, [4, 6])]));
+    }
+    await compare(() => tf.pow(tf.tensor1d(bv), 3));
+  });
+
+  it('sum, mean, max, min over leading, trailing, middle, split and all axes, keepDims, and layer norm', async () => {
+    const shape = [3, 4, 5, 6];
+    const xv = data(3 * 4 * 5 * 6, 'reduce');
+    const axesList: Array<number | number[] | undefined> = [0, -1, 1, [1, 2], [0, 2], [0, 1, 3], undefined, [0, 1, 2, 3]];
+    for (const axis of axesList) {
+      for (const keep of [false, true]) {
+        await compare(() => tf.sum(tf.tensor(xv, shape), axis, keep));
+        await compare(() => tf.mean(tf.tensor(xv, shape), axis, keep));
+        await compare(() => tf.max(tf.tensor(xv, shape), axis, keep));
+        await compare(() => tf.min(tf.tensor(xv, shape), axis, keep));
+      }
+    }
+    await compare(() => tf.sum(tf.tensor1d(xv.subarray(0, 1001))));
+    const g = data(6, 'lng');
+    await compare(() => tf.grad((x: tf.Tensor) => {
+      const { mean, variance } = tf.moments(x, -1, true);
+      return tf.sum(tf.mul(tf.div(tf.sub(x, mean), tf.sqrt(tf.add(variance, 1e-5))), tf.tensor1d(g)));
+    })(tf.tensor(xv, shape)), 2e-4);
+    // int32 sums go to tfjs's own kernel
+    await compare(() => tf.cast(tf.sum(tf.tensor1d([1, 2, 3], 'int32')), 'float32'));
+  });
+
   it('the addon validates its arguments', () => {
     const f = new Float32Array(4);
     expect(() => addon.matmul(f, f, f, 1, 1, 1, 3, 3, 3, false, false, null, 0, 0)).toThrow(/needs 9/);

@@ -29,6 +29,8 @@ export interface NativeAddon {
   gather(x: Float32Array | Int32Array, indices: Int32Array, out: Float32Array | Int32Array, outer: number, dim: number, inner: number): number;
   unsortedSegmentSum(x: Float32Array, ids: Int32Array, out: Float32Array, rows: number, inner: number, numSegments: number): void;
   stridedCopy(src: Float32Array | Int32Array, dst: Float32Array | Int32Array, shape: number[], srcStrides: number[], srcOffset: number, dstStrides: number[], dstOffset: number): void;
+  unary(op: number, x: Float32Array, out: Float32Array): void;
+  reduce(op: number, x: Float32Array, out: Float32Array, outer: number, red: number, inner: number): void;
   binary(op: number, a: Float32Array, aStrides: number[], b: Float32Array, bStrides: number[], out: Float32Array, shape: number[]): void;
   adam(variable: Float32Array, m: Float32Array, v: Float32Array, g: Float32Array, lr: number, beta1: number, beta2: number, epsilon: number, beta1Power: number, beta2Power: number): void;
   info(): { isa: NativeIsa; threads: number; avx2: boolean; avx512: boolean };
@@ -435,7 +437,7 @@ function transposeKernel(addon: NativeAddon): tf.KernelFunc {
 
 // --- broadcasting binary ops (float32) ----------------------------------------------------------
 
-const BINARY_OPS: Record<string, number> = { Add: 0, Sub: 1, Multiply: 2, RealDiv: 3 };
+const BINARY_OPS: Record<string, number> = { Add: 0, Sub: 1, Multiply: 2, RealDiv: 3, Pow: 4, SquaredDifference: 5, Maximum: 6, Minimum: 7 };
 
 function binaryKernel(addon: NativeAddon, name: string): tf.KernelFunc {
   const fallback = cpuKernel(name);
@@ -463,10 +465,74 @@ function binaryKernel(addon: NativeAddon, name: string): tf.KernelFunc {
   };
 }
 
+// --- unary ops and reductions (float32) ---------------------------------------------------------
+
+const UNARY_OPS: Record<string, number> = { Sigmoid: 0, Tanh: 1, Exp: 2, Log: 3, Sqrt: 4, Rsqrt: 5, Square: 6, Neg: 7, Relu: 8, Abs: 9 };
+
+function unaryKernel(addon: NativeAddon, name: string): tf.KernelFunc {
+  const fallback = cpuKernel(name);
+  const op = UNARY_OPS[name]!;
+  return (args) => {
+    const backend = args.backend as unknown as CpuStorage;
+    const x = args.inputs.x as TensorInfo;
+    if (!isF32(backend, x)) return fallback(args);
+    const xv = values(backend, x) as Float32Array;
+    const out = new Float32Array(xv.length);
+    addon.unary(op, xv, out);
+    return backend.makeTensorInfo(x.shape.slice(), 'float32', out);
+  };
+}
+
+const REDUCE_OPS: Record<string, number> = { Sum: 0, Mean: 1, Max: 2, Min: 3 };
+
+function reduceKernel(addon: NativeAddon, name: string): tf.KernelFunc {
+  const fallback = cpuKernel(name);
+  const op = REDUCE_OPS[name]!;
+  return (args) => {
+    const backend = args.backend as unknown as CpuStorage;
+    const x = args.inputs.x as TensorInfo;
+    const { keepDims } = args.attrs as { keepDims: boolean };
+    const attrs = args.attrs as { axis?: number | number[]; reductionIndices?: number | number[] };
+    const axis = attrs.axis ?? attrs.reductionIndices;
+    const rank = x.shape.length;
+    const total = size(x.shape);
+    if (!isF32(backend, x) || rank === 0 || rank > MAX_RANK || total === 0) return fallback(args);
+    const axes = [...new Set(tf.util.parseAxisParam(axis ?? x.shape.map((_, i) => i), x.shape))].sort((p, q) => p - q);
+    if (axes.length === 0) return fallback(args);
+    const outShape = keepDims ? x.shape.map((d, i) => (axes.includes(i) ? 1 : d)) : x.shape.filter((_, i) => !axes.includes(i));
+    let xv = values(backend, x) as Float32Array;
+    let outer: number;
+    let red: number;
+    let inner: number;
+    const contiguous = axes[axes.length - 1]! - axes[0]! === axes.length - 1;
+    if (contiguous) {
+      outer = size(x.shape.slice(0, axes[0]));
+      red = size(x.shape.slice(axes[0], axes[axes.length - 1]! + 1));
+      inner = size(x.shape.slice(axes[axes.length - 1]! + 1));
+    } else {
+      // Move the reduced axes last (one native transpose), then reduce rows.
+      const kept = x.shape.map((_, i) => i).filter((i) => !axes.includes(i));
+      const perm = [...kept, ...axes];
+      const xs = strides(x.shape);
+      const tShape = perm.map((p) => x.shape[p]!);
+      const t = new Float32Array(total);
+      addon.stridedCopy(xv, t, tShape, perm.map((p) => xs[p]!), 0, strides(tShape), 0);
+      xv = t;
+      red = size(axes.map((a) => x.shape[a]!));
+      outer = total / red;
+      inner = 1;
+    }
+    const out = new Float32Array(outer * inner);
+    addon.reduce(op, xv, out, outer, red, inner);
+    return backend.makeTensorInfo(outShape, 'float32', out);
+  };
+}
+
 /** Kernels the addon implements on the `native` backend (the rest are the cpu backend's). */
 export const NATIVE_KERNELS: readonly string[] = [
   'BatchMatMul', '_FusedMatMul', 'Softmax', 'GatherV2', 'UnsortedSegmentSum',
-  'Slice', 'SplitV', 'Unpack', 'Concat', 'PadV2', 'Transpose', 'Add', 'Sub', 'Multiply', 'RealDiv',
+  'Slice', 'SplitV', 'Unpack', 'Concat', 'PadV2', 'Transpose',
+  ...Object.keys(BINARY_OPS), ...Object.keys(UNARY_OPS), ...Object.keys(REDUCE_OPS),
 ];
 
 /** The tfjs name of the backend. */
@@ -494,11 +560,10 @@ export function registerNativeBackend(): string[] {
       Concat: concatKernel(addon),
       PadV2: padKernel(addon),
       Transpose: transposeKernel(addon),
-      Add: binaryKernel(addon, 'Add'),
-      Sub: binaryKernel(addon, 'Sub'),
-      Multiply: binaryKernel(addon, 'Multiply'),
-      RealDiv: binaryKernel(addon, 'RealDiv'),
     };
+    for (const name of Object.keys(BINARY_OPS)) impl[name] = binaryKernel(addon, name);
+    for (const name of Object.keys(UNARY_OPS)) impl[name] = unaryKernel(addon, name);
+    for (const name of Object.keys(REDUCE_OPS)) impl[name] = reduceKernel(addon, name);
     tf.registerBackend(NATIVE_BACKEND, () => {
       const backend = new MathBackendCPU();
       // Its first write would print tfjs's "install tfjs-node" banner, which does not apply.

@@ -7,7 +7,7 @@ harness is not counted). Threads are fixed by the parent through the environment
 Protocol (one JSON object per line):
   -> {"op": "setup", "workload": "matmul"|"lstm"|"attention", ...params}
   <- {"ok": true, "info": "..."}
-  -> {"op": "run"}            <- {"ok": true, "seconds": 0.0123}
+  -> {"op": "run"}            <- {"ok": true, "seconds": 0.0123, "cpu_seconds": 0.0241}
   -> {"op": "quit"}
 """
 import argparse
@@ -169,9 +169,11 @@ def main():
                     raise ValueError("unknown workload %r" % w)
                 reply({"ok": True, "info": info})
             elif op == "run":
+                c0 = time.process_time()
                 t0 = time.perf_counter()
                 work()
-                reply({"ok": True, "seconds": time.perf_counter() - t0})
+                t1 = time.perf_counter()
+                reply({"ok": True, "seconds": t1 - t0, "cpu_seconds": time.process_time() - c0})
             else:
                 raise ValueError("unknown op %r" % op)
         except Exception as e:  # reported to the harness, which skips this peer

@@ -9,8 +9,16 @@ import { speedRatio, summarize, type Summary } from './stats.js';
  * throughput, and the speed of each of ours relative to the case's reference peer.
  */
 
-/** One timed repetition. Returns the seconds it measured itself (e.g. inside a Python peer, without IPC), or nothing to be timed by the harness. */
-export type RunOnce = () => Promise<number | void> | number | void;
+/** Times a runner measured itself (e.g. inside a Python peer, without the IPC). */
+export interface SelfTimed {
+  /** Wall-clock seconds. */
+  seconds: number;
+  /** CPU seconds of the process (all its threads), when known. */
+  cpuSeconds?: number;
+}
+
+/** One repetition: returns its own timing, or nothing to be timed by the harness (wall clock and this process's CPU time). */
+export type RunOnce = () => Promise<SelfTimed | void> | SelfTimed | void;
 
 /** A prepared contender. */
 export interface Runner {
@@ -67,9 +75,12 @@ export interface ContenderResult {
   side: 'ours' | 'peer';
   skipped?: string;
   info?: string;
-  /** Per-repetition seconds. */
+  /** Per-repetition wall-clock seconds. */
   samples: number[];
+  /** Per-repetition CPU seconds (all threads of the process that ran it), when measured. */
+  cpuSamples: number[];
   stats?: Summary;
+  cpuStats?: Summary;
   /** Work per second at the median time (in `unit`). */
   throughput?: number;
   /** For ours: speed relative to each peer that ran (peer median / our median). */
@@ -89,13 +100,16 @@ function isSkipped(r: Runner | Skipped): r is Skipped {
   return typeof (r as Skipped).skipped === 'string';
 }
 
-async function timeOnce(runner: Runner): Promise<number> {
+async function timeOnce(runner: Runner): Promise<SelfTimed> {
   await runner.before?.();
   const run = runner.run;
+  const c0 = process.cpuUsage();
   const t0 = process.hrtime.bigint();
   const self = await run();
   const wall = Number(process.hrtime.bigint() - t0) / 1e9;
-  return typeof self === 'number' ? self : wall;
+  const c = process.cpuUsage(c0);
+  if (self && typeof self.seconds === 'number') return self;
+  return { seconds: wall, cpuSeconds: (c.user + c.system) / 1e6 };
 }
 
 function describeError(err: unknown): string {
@@ -113,7 +127,7 @@ export async function runCase(bench: BenchCase, options: HarnessOptions = {}): P
   const entries: Array<{ c: Contender; runner?: Runner; result: ContenderResult; reps: number }> = [];
   for (const c of bench.contenders) {
     throwIfAborted(options.signal);
-    const result: ContenderResult = { name: c.name, side: c.side, samples: [] };
+    const result: ContenderResult = { name: c.name, side: c.side, samples: [], cpuSamples: [] };
     let runner: Runner | undefined;
     try {
       const prepared = await c.prepare();
@@ -129,7 +143,10 @@ export async function runCase(bench: BenchCase, options: HarnessOptions = {}): P
     if (runner) {
       try {
         let last = 0;
-        for (let i = 0; i < warmup; i++) last = await timeOnce(runner);
+        for (let i = 0; i < warmup; i++) {
+          last = (await timeOnce(runner)).seconds;
+          if (last * reps > cap) break; // slow: one warm-up is enough, and the reps will be cut
+        }
         if (last * reps > cap) n = Math.max(minReps, Math.floor(cap / Math.max(last, 1e-9)));
       } catch (err) {
         result.skipped = `failed in warm-up: ${describeError(err)}`;
@@ -149,7 +166,9 @@ export async function runCase(bench: BenchCase, options: HarnessOptions = {}): P
       const e = live[(j + r) % live.length]!;
       if (!e.runner || e.result.samples.length >= e.reps) continue;
       try {
-        e.result.samples.push(await timeOnce(e.runner));
+        const t = await timeOnce(e.runner);
+        e.result.samples.push(t.seconds);
+        if (t.cpuSeconds !== undefined) e.result.cpuSamples.push(t.cpuSeconds);
       } catch (err) {
         e.result.skipped = `failed: ${describeError(err)}`;
         await e.runner.dispose?.();
@@ -163,6 +182,7 @@ export async function runCase(bench: BenchCase, options: HarnessOptions = {}): P
   for (const e of entries) {
     if (e.result.skipped || e.result.samples.length === 0) continue;
     e.result.stats = summarize(e.result.samples);
+    if (e.result.cpuSamples.length === e.result.samples.length) e.result.cpuStats = summarize(e.result.cpuSamples);
     if (bench.work) e.result.throughput = (bench.work.amount / e.result.stats.median) / scale;
   }
   const peers = entries.filter((e) => e.c.side === 'peer' && e.result.stats);
@@ -185,12 +205,12 @@ function fmtNum(x: number): string {
 
 /** The rows of the summary table for a set of case results. */
 export function tableRows(results: readonly CaseResult[]): { header: string[]; rows: string[][] } {
-  const header = ['case', 'system', 'side', 'median ms', 'IQR ms', 'n', 'throughput', 'ours/peer speed'];
+  const header = ['case', 'system', 'side', 'median ms', 'IQR ms', 'CPU ms', 'n', 'throughput', 'ours/peer speed'];
   const rows: string[][] = [];
   for (const c of results) {
     for (const r of c.results) {
       if (r.skipped || !r.stats) {
-        rows.push([c.id, r.name, r.side, '-', '-', '0', `skipped: ${r.skipped ?? 'no samples'}`, '']);
+        rows.push([c.id, r.name, r.side, '-', '-', '-', '0', `skipped: ${r.skipped ?? 'no samples'}`, '']);
         continue;
       }
       const ref = c.reference && r.speedVs ? r.speedVs[c.reference] : undefined;
@@ -200,6 +220,7 @@ export function tableRows(results: readonly CaseResult[]): { header: string[]; r
         r.side,
         fmtMs(r.stats.median),
         fmtMs(r.stats.iqr),
+        r.cpuStats ? fmtMs(r.cpuStats.median) : '',
         String(r.stats.n),
         r.throughput !== undefined && c.unit ? `${fmtNum(r.throughput)} ${c.unit}` : '',
         ref !== undefined ? `${ref.toFixed(2)}× vs ${c.reference}` : '',

@@ -73,7 +73,6 @@ function plan(quick: boolean): Planned[] {
       tfContender('tfjs native 2t', 'native', lstmWorkload(lstm), { nativeThreads: 2 }),
       tfContender('tfjs native 2t + NativeAdam', 'native', lstmWorkload(lstm, true), { nativeThreads: 2 }),
       tfContender('tfjs wasm', 'wasm', lstmWorkload(lstm)),
-      tfContender('tfjs cpu', 'cpu', lstmWorkload(lstm)),
     ], 'lstm', { ...lstm }),
     options: { ...base, reps: quick ? 3 : 5 },
   });
@@ -84,7 +83,6 @@ function plan(quick: boolean): Planned[] {
       tfContender('tfjs native 2t', 'native', attentionWorkload(att), { nativeThreads: 2 }),
       tfContender('tfjs native 2t + NativeAdam', 'native', attentionWorkload(att, true), { nativeThreads: 2 }),
       tfContender('tfjs wasm', 'wasm', attentionWorkload(att)),
-      tfContender('tfjs cpu', 'cpu', attentionWorkload(att)),
     ], 'attention', { ...att }),
     options: { ...base, reps: quick ? 3 : 5 },
   });
@@ -120,6 +118,7 @@ async function main(): Promise<void> {
   const cases = plan(values.quick).filter((p) => !filter || filter.test(p.bench.id));
   const controller = new AbortController();
   process.once('SIGINT', () => controller.abort());
+  process.once('SIGTERM', () => controller.abort());
   const started = new Date().toISOString();
   const loadBefore = loadavg();
   const progress = createProgress({ total: cases.length, label: 'bench', unit: ' cases' });

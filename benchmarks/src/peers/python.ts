@@ -28,6 +28,7 @@ interface Reply {
   ok: boolean;
   info?: string;
   seconds?: number;
+  cpu_seconds?: number;
   error?: string;
 }
 
@@ -114,7 +115,7 @@ export function pythonContender(cfg: PythonPeerConfig, workload: string, params:
         run: async () => {
           const x = await worker.request({ op: 'run' });
           if (!x.ok || typeof x.seconds !== 'number') throw new Error(x.error ?? 'no timing');
-          return x.seconds;
+          return { seconds: x.seconds, cpuSeconds: x.cpu_seconds };
         },
         dispose: () => worker.close(),
       };

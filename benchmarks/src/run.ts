@@ -11,7 +11,8 @@ import { attentionParams, attentionWorkload, lstmWorkload, matmulWorkload, tfCon
  * `npm run bench` (root) → `pnpm --filter @llm/benchmarks run bench [-- options]`.
  *   --only <regex>   run the cases whose id matches (e.g. `matmul`, `gpt`)
  *   --reps N --warmup N   override the repetitions
- *   --quick          fewer repetitions, no GPT case (about a minute)
+ *   --quick          fewer repetitions (about two minutes)
+ *   --gpt            add the GPT case (6 layers, d 256, ctx 128, batch 16; several minutes)
  *   --out FILE       write the JSON results; --md FILE write the Markdown table
  *   --json           print only the JSON (one line)
  */
@@ -53,17 +54,17 @@ function matmulCase(n: number): BenchCase {
   };
 }
 
-function trainCase(id: string, title: string, tokens: number, ours: Contender[], workload: string, params: Record<string, number>): BenchCase {
+function trainCase(id: string, title: string, tokens: number, ours: Contender[], workload: string, params: Record<string, number>, peers = [TORCH_1C, TORCH_2C, TORCH_2T]): BenchCase {
   return {
     id,
     title,
     work: { amount: tokens, unit: 'tok/s' },
     reference: TORCH_2C.name,
-    contenders: [...ours, ...[TORCH_1C, TORCH_2C, TORCH_2T].map((p) => pythonContender(p, workload, params))],
+    contenders: [...ours, ...peers.map((p) => pythonContender(p, workload, params))],
   };
 }
 
-function plan(quick: boolean): Planned[] {
+function plan(quick: boolean, withGpt: boolean): Planned[] {
   const base: HarnessOptions = { warmup: quick ? 1 : 2, reps: quick ? 3 : 7, maxSecondsPerContender: quick ? 6 : 15 };
   const out: Planned[] = [256, 512, 1024].map((n) => ({ bench: matmulCase(n), options: base }));
 
@@ -87,7 +88,7 @@ function plan(quick: boolean): Planned[] {
     options: { ...base, reps: quick ? 3 : 5 },
   });
 
-  if (!quick) {
+  if (withGpt) {
     const gpt: AttentionConfig = { batch: 16, seq: 128, dim: 256, heads: 8, layers: 6, vocab: 256 };
     const params = attentionParams(gpt);
     out.push({
@@ -95,7 +96,7 @@ function plan(quick: boolean): Planned[] {
         tfContender('tfjs native 2t', 'native', attentionWorkload(gpt), { nativeThreads: 2 }),
         tfContender('tfjs native 2t + NativeAdam', 'native', attentionWorkload(gpt, true), { nativeThreads: 2 }),
         tfContender('tfjs wasm', 'wasm', attentionWorkload(gpt)),
-      ], 'attention', { ...gpt }),
+      ], 'attention', { ...gpt }, [TORCH_1C, TORCH_2C]),
       options: { warmup: 1, reps: 3, maxSecondsPerContender: 40, minReps: 2 },
     });
   }
@@ -109,13 +110,14 @@ async function main(): Promise<void> {
       reps: { type: 'string' },
       warmup: { type: 'string' },
       quick: { type: 'boolean', default: false },
+      gpt: { type: 'boolean', default: false },
       out: { type: 'string' },
       md: { type: 'string' },
       json: { type: 'boolean', default: false },
     },
   });
   const filter = values.only ? new RegExp(values.only) : undefined;
-  const cases = plan(values.quick).filter((p) => !filter || filter.test(p.bench.id));
+  const cases = plan(values.quick, values.gpt).filter((p) => !filter || filter.test(p.bench.id));
   const controller = new AbortController();
   process.once('SIGINT', () => controller.abort());
   process.once('SIGTERM', () => controller.abort());

@@ -95,6 +95,9 @@ export async function matmulSession(ort: OrtModule, m: number, k: number, n: num
     interOpNumThreads: 1,
     executionMode: 'sequential',
     graphOptimizationLevel: 'all',
+    // No busy-waiting intra-op threads between runs: they would steal a core from the
+    // contender timed next in this process.
+    extra: { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } },
   });
 }
 

@@ -103,7 +103,14 @@ export function pythonContender(cfg: PythonPeerConfig, workload: string, params:
     side: 'peer',
     prepare: async () => {
       if (!existsSync(pythonPath())) return { skipped: `${pythonPath()} not found` };
-      const env = { OPENBLAS_NUM_THREADS: String(cfg.blasThreads), OMP_NUM_THREADS: String(cfg.torchThreads ?? cfg.blasThreads) };
+      // Idle peers must not spin between repetitions while another contender is timed:
+      // OpenBLAS threads busy-wait ~2^28 cycles after a call by default, OpenMP threads too.
+      const env = {
+        OPENBLAS_NUM_THREADS: String(cfg.blasThreads),
+        OMP_NUM_THREADS: String(cfg.torchThreads ?? cfg.blasThreads),
+        OPENBLAS_THREAD_TIMEOUT: '4',
+        OMP_WAIT_POLICY: 'PASSIVE',
+      };
       const worker = new PythonWorker(cfg.lib, env, cfg.torchThreads ?? 1);
       const r = await worker.request({ op: 'setup', workload, ...params });
       if (!r.ok) {

@@ -209,7 +209,10 @@ static ThreadPool& pool() {
 }
 
 int threads() { return pool().threads(); }
-void set_threads(int n) { pool().resize(std::max(1, std::min(n, 64))); }
+void set_threads(int n) {
+  n = std::max(1, std::min(n, 64));
+  if (n != pool().threads()) pool().resize(n);
+}
 
 // ---------------------------------------------------------------------------------------------
 // Packing

@@ -5,7 +5,9 @@
 // time from cpuid. Transposes are folded into the packing (any row/column stride).
 #include "gemm.h"
 
+#if defined(__x86_64__) || defined(__i386__)
 #include <immintrin.h>
+#endif
 
 #include <algorithm>
 #include <cmath>

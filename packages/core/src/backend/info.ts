@@ -2,6 +2,7 @@ import { createRequire } from 'node:module';
 import { cpus } from 'node:os';
 import { tf } from './tf.js';
 import { initBackend, type BackendReport } from './select.js';
+import { nativeStatus, type NativeStatus } from './native.js';
 
 /** The result of {@link matmulProbe}. */
 export interface MatmulProbe {
@@ -45,23 +46,27 @@ export interface RuntimeInfo {
   cpus: number;
   cpuModel: string;
   backend: BackendReport;
-  /** Threads the active backend uses for a kernel (wasm in Node runs single-threaded). */
+  /** Threads the active backend uses for a kernel (wasm in Node runs single-threaded; native uses its pool). */
   backendThreads: number;
   tfjsVersion: string;
+  /** The native kernel pack: whether it loaded, its microkernel and threads, or why not. */
+  native: NativeStatus;
 }
 
 /** Runtime facts for `llm info`. */
 export async function runtimeInfo(): Promise<RuntimeInfo> {
   const backend = await initBackend();
   const c = cpus();
+  const native = nativeStatus();
   return {
     node: process.version,
     platform: `${process.platform}-${process.arch}`,
     cpus: c.length,
     cpuModel: c[0]?.model ?? 'unknown',
     backend,
-    backendThreads: backend.tfName === 'tensorflow' ? c.length : 1,
+    backendThreads: backend.tfName === 'tensorflow' ? c.length : backend.tfName === 'native' ? (native.threads ?? 1) : 1,
     tfjsVersion: tf.version_core,
+    native,
   };
 }
 

@@ -38,7 +38,15 @@ describe('backend selection', () => {
     for (const a of r.attempts.filter((x) => x.name === 'node' || x.name === 'node-gpu')) {
       if (!a.ok) expect(a.reason).toBeTruthy();
     }
-    expect(['node-gpu', 'node', 'wasm']).toContain(r.active);
+    expect(['node-gpu', 'node', 'native', 'wasm']).toContain(r.active);
+  });
+
+  it('skips the native kernel pack with its reason when its addon cannot load, and uses wasm', async () => {
+    delete process.env.LLM_BACKEND;
+    const cands = defaultCandidates().map((c) => (c.name === 'native' ? { ...c, load: async () => { throw new Error('addon not built (no llm_kernels.node)'); } } : c));
+    const r = await initBackend({ candidates: cands, force: true });
+    expect(r.active).toBe('wasm');
+    expect(r.attempts.find((a) => a.name === 'native')!.reason).toBe('addon not built (no llm_kernels.node)');
   });
 
   it('falls back to cpu when wasm fails too', async () => {

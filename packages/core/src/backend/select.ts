@@ -1,18 +1,19 @@
 import { createRequire } from 'node:module';
 import { BackendError, ConfigError } from '../errors.js';
 import { tf } from './tf.js';
+import { registerNativeBackend, nativeStatus } from './native.js';
 import { registerWasmTrainingKernels } from './wasm-kernels.js';
 import { registerMissingGradients } from './gradients.js';
 
 /**
  * Backend selection: `node-gpu` (@tensorflow/tfjs-node-gpu) → `node` (@tensorflow/tfjs-node)
- * → `wasm` → `cpu`. The native packages are optional peers, loaded at run time; every kind of
+ * → `native` (@llm/core's own kernel pack, when its addon compiled at install) → `wasm` → `cpu`. The native packages are optional peers, loaded at run time; every kind of
  * load failure (not installed, missing libtensorflow, no CUDA driver) is caught and reported.
  * `LLM_BACKEND` or {@link initBackend}'s `prefer` overrides the order.
  */
 
 /** Names of the backends this workspace knows, in default preference order. */
-export const BACKEND_ORDER = ['node-gpu', 'node', 'wasm', 'cpu'] as const;
+export const BACKEND_ORDER = ['node-gpu', 'node', 'native', 'wasm', 'cpu'] as const;
 /** A backend name. */
 export type BackendName = (typeof BACKEND_ORDER)[number];
 
@@ -24,6 +25,8 @@ export interface BackendAttempt {
   ok: boolean;
   /** Why it was skipped or failed (absent when chosen). */
   reason?: string;
+  /** For the chosen one, what runs (e.g. the native pack's microkernel and threads). */
+  detail?: string;
 }
 
 /** The outcome of {@link initBackend}. */
@@ -58,6 +61,7 @@ export function defaultCandidates(): BackendCandidate[] {
   return [
     { name: 'node-gpu', tfName: 'tensorflow', load: loadOptional('@tensorflow/tfjs-node-gpu') },
     { name: 'node', tfName: 'tensorflow', load: loadOptional('@tensorflow/tfjs-node') },
+    { name: 'native', tfName: 'native', load: async () => void registerNativeBackend() },
     { name: 'wasm', tfName: 'wasm', load: async () => undefined },
     { name: 'cpu', tfName: 'cpu', load: async () => undefined },
   ];
@@ -132,12 +136,17 @@ async function select(options: InitBackendOptions): Promise<BackendReport> {
     try {
       await c.load();
       if (!tf.findBackendFactory(c.tfName)) throw new Error(`package loaded but registered no '${c.tfName}' backend`);
-      const extra = c.tfName === 'wasm' ? registerWasmTrainingKernels() : [];
+      const extra = c.tfName === 'wasm' ? registerWasmTrainingKernels() : c.tfName === 'native' ? registerNativeBackend() : [];
       const ok = await tf.setBackend(c.tfName);
       if (!ok) throw new Error(`tfjs could not initialise '${c.tfName}'`);
       await tf.ready();
       silenceCpuBanner();
-      attempts.push({ name, tfName: c.tfName, ok: true });
+      const attempt: BackendAttempt = { name, tfName: c.tfName, ok: true };
+      if (c.tfName === 'native') {
+        const st = nativeStatus();
+        attempt.detail = `llm_kernels.node: ${st.isa} microkernel, ${st.threads} threads`;
+      }
+      attempts.push(attempt);
       return { active: name, tfName: c.tfName, attempts, extraKernels: extra, chosenBy };
     } catch (err) {
       attempts.push({ name, tfName: c.tfName, ok: false, reason: describe(err) });

@@ -1,0 +1,414 @@
+// N-API surface of the kernel pack. Every function takes the tensors' own TypedArrays (the
+// cpu backend's storage) and reads/writes them in place: no copies cross the boundary.
+#define NAPI_VERSION 8
+#include <node_api.h>
+
+#include <cstdint>
+#include <cstring>
+#include <string>
+
+#include "gemm.h"
+
+namespace {
+
+struct Arr {
+  void* data = nullptr;
+  size_t length = 0;
+  napi_typedarray_type type = napi_float32_array;
+};
+
+#define CHECK(call)                                              \
+  do {                                                           \
+    if ((call) != napi_ok) {                                     \
+      napi_throw_error(env, nullptr, "llm-kernels: " #call);     \
+      return false;                                              \
+    }                                                            \
+  } while (0)
+
+bool throw_type(napi_env env, const std::string& msg) {
+  napi_throw_type_error(env, nullptr, ("llm-kernels: " + msg).c_str());
+  return false;
+}
+
+bool get_array(napi_env env, napi_value v, Arr* out, const char* name, bool allow_null = false) {
+  napi_valuetype vt;
+  CHECK(napi_typeof(env, v, &vt));
+  if (allow_null && (vt == napi_null || vt == napi_undefined)) {
+    out->data = nullptr;
+    out->length = 0;
+    return true;
+  }
+  bool is_ta = false;
+  CHECK(napi_is_typedarray(env, v, &is_ta));
+  if (!is_ta) return throw_type(env, std::string(name) + " must be a TypedArray");
+  napi_value buf;
+  size_t offset;
+  CHECK(napi_get_typedarray_info(env, v, &out->type, &out->length, &out->data, &buf, &offset));
+  return true;
+}
+
+bool get_f32(napi_env env, napi_value v, Arr* out, const char* name, bool allow_null = false) {
+  if (!get_array(env, v, out, name, allow_null)) return false;
+  if (out->data != nullptr && out->type != napi_float32_array) return throw_type(env, std::string(name) + " must be a Float32Array");
+  return true;
+}
+
+bool get_i32(napi_env env, napi_value v, Arr* out, const char* name) {
+  if (!get_array(env, v, out, name)) return false;
+  if (out->type != napi_int32_array) return throw_type(env, std::string(name) + " must be an Int32Array");
+  return true;
+}
+
+bool get_long(napi_env env, napi_value v, long* out, const char* name) {
+  int64_t x;
+  if (napi_get_value_int64(env, v, &x) != napi_ok) return throw_type(env, std::string(name) + " must be a number");
+  if (x < 0) return throw_type(env, std::string(name) + " must be >= 0");
+  *out = static_cast<long>(x);
+  return true;
+}
+
+bool get_double(napi_env env, napi_value v, double* out, const char* name) {
+  if (napi_get_value_double(env, v, out) != napi_ok) return throw_type(env, std::string(name) + " must be a number");
+  return true;
+}
+
+bool get_bool(napi_env env, napi_value v, bool* out, const char* name) {
+  if (napi_get_value_bool(env, v, out) != napi_ok) return throw_type(env, std::string(name) + " must be a boolean");
+  return true;
+}
+
+bool size_is(napi_env env, const Arr& a, size_t need, const char* name) {
+  if (a.length < need) {
+    return throw_type(env, std::string(name) + " has " + std::to_string(a.length) + " elements, needs " + std::to_string(need));
+  }
+  return true;
+}
+
+template <size_t N>
+bool args_of(napi_env env, napi_callback_info info, napi_value (&argv)[N]) {
+  size_t argc = N;
+  CHECK(napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr));
+  if (argc < N) return throw_type(env, "expected " + std::to_string(N) + " arguments, got " + std::to_string(argc));
+  return true;
+}
+
+// matmul(a, b, out, batch, batchA, batchB, m, n, k, transA, transB, bias|null, activation, alpha)
+napi_value MatMul(napi_env env, napi_callback_info info) {
+  napi_value argv[14];
+  if (!args_of(env, info, argv)) return nullptr;
+  Arr a, b, c, bias;
+  llmk::MatMulArgs m{};
+  long act;
+  double alpha;
+  if (!get_f32(env, argv[0], &a, "a") || !get_f32(env, argv[1], &b, "b") || !get_f32(env, argv[2], &c, "out") ||
+      !get_long(env, argv[3], &m.batch, "batch") || !get_long(env, argv[4], &m.batch_a, "batchA") ||
+      !get_long(env, argv[5], &m.batch_b, "batchB") || !get_long(env, argv[6], &m.m, "m") ||
+      !get_long(env, argv[7], &m.n, "n") || !get_long(env, argv[8], &m.k, "k") ||
+      !get_bool(env, argv[9], &m.trans_a, "transA") || !get_bool(env, argv[10], &m.trans_b, "transB") ||
+      !get_f32(env, argv[11], &bias, "bias", true) || !get_long(env, argv[12], &act, "activation") ||
+      !get_double(env, argv[13], &alpha, "alpha"))
+    return nullptr;
+  if (m.batch_a < 1 || m.batch_b < 1) {
+    throw_type(env, "batchA and batchB must be >= 1");
+    return nullptr;
+  }
+  if (!size_is(env, a, m.batch_a * m.m * m.k, "a") || !size_is(env, b, m.batch_b * m.k * m.n, "b") ||
+      !size_is(env, c, m.batch * m.m * m.n, "out"))
+    return nullptr;
+  if (bias.data != nullptr && bias.length != 1 && static_cast<long>(bias.length) != m.n) {
+    throw_type(env, "bias must have 1 or n elements");
+    return nullptr;
+  }
+  if (act < 0 || act > llmk::ActLeakyRelu) {
+    throw_type(env, "unknown activation");
+    return nullptr;
+  }
+  m.a = static_cast<const float*>(a.data);
+  m.b = static_cast<const float*>(b.data);
+  m.c = static_cast<float*>(c.data);
+  m.bias = static_cast<const float*>(bias.data);
+  m.bias_len = static_cast<long>(bias.length);
+  m.activation = static_cast<int>(act);
+  m.alpha = static_cast<float>(alpha);
+  llmk::batch_matmul(m);
+  return nullptr;
+}
+
+// softmax(x, out, rows, cols)
+napi_value Softmax(napi_env env, napi_callback_info info) {
+  napi_value argv[4];
+  if (!args_of(env, info, argv)) return nullptr;
+  Arr x, y;
+  long rows, cols;
+  if (!get_f32(env, argv[0], &x, "x") || !get_f32(env, argv[1], &y, "out") || !get_long(env, argv[2], &rows, "rows") ||
+      !get_long(env, argv[3], &cols, "cols"))
+    return nullptr;
+  if (!size_is(env, x, rows * cols, "x") || !size_is(env, y, rows * cols, "out")) return nullptr;
+  llmk::softmax(static_cast<const float*>(x.data), static_cast<float*>(y.data), rows, cols);
+  return nullptr;
+}
+
+// gather(x, indices, out, outer, dim, inner) → -1, or the position of the first bad index
+napi_value Gather(napi_env env, napi_callback_info info) {
+  napi_value argv[6];
+  if (!args_of(env, info, argv)) return nullptr;
+  Arr x, idx, out;
+  long outer, dim, inner;
+  if (!get_array(env, argv[0], &x, "x") || !get_i32(env, argv[1], &idx, "indices") ||
+      !get_array(env, argv[2], &out, "out") || !get_long(env, argv[3], &outer, "outer") ||
+      !get_long(env, argv[4], &dim, "dim") || !get_long(env, argv[5], &inner, "inner"))
+    return nullptr;
+  auto four = [](napi_typedarray_type t) {
+    return t == napi_float32_array || t == napi_int32_array || t == napi_uint32_array;
+  };
+  if (!four(x.type) || x.type != out.type) {
+    throw_type(env, "x and out must be Float32Array or Int32Array of the same type");
+    return nullptr;
+  }
+  const long nidx = static_cast<long>(idx.length);
+  if (!size_is(env, x, outer * dim * inner, "x") || !size_is(env, out, outer * nidx * inner, "out")) return nullptr;
+  long bad = llmk::gather4(static_cast<const uint32_t*>(x.data), static_cast<const int32_t*>(idx.data),
+                           static_cast<uint32_t*>(out.data), outer, dim, inner, nidx);
+  napi_value r;
+  napi_create_int64(env, bad, &r);
+  return r;
+}
+
+// unsortedSegmentSum(x, ids, out, rows, inner, numSegments)
+napi_value SegmentSum(napi_env env, napi_callback_info info) {
+  napi_value argv[6];
+  if (!args_of(env, info, argv)) return nullptr;
+  Arr x, ids, out;
+  long rows, inner, nseg;
+  if (!get_f32(env, argv[0], &x, "x") || !get_i32(env, argv[1], &ids, "segmentIds") ||
+      !get_f32(env, argv[2], &out, "out") || !get_long(env, argv[3], &rows, "rows") ||
+      !get_long(env, argv[4], &inner, "inner") || !get_long(env, argv[5], &nseg, "numSegments"))
+    return nullptr;
+  if (!size_is(env, x, rows * inner, "x") || !size_is(env, ids, rows, "segmentIds") ||
+      !size_is(env, out, nseg * inner, "out"))
+    return nullptr;
+  llmk::unsorted_segment_sum(static_cast<const float*>(x.data), static_cast<const int32_t*>(ids.data),
+                             static_cast<float*>(out.data), rows, inner, nseg);
+  return nullptr;
+}
+
+// adam(var, m, v, g, lr, beta1, beta2, eps, beta1Power, beta2Power): in place
+napi_value Adam(napi_env env, napi_callback_info info) {
+  napi_value argv[10];
+  if (!args_of(env, info, argv)) return nullptr;
+  Arr var, m, v, g;
+  double h[6];
+  if (!get_f32(env, argv[0], &var, "var") || !get_f32(env, argv[1], &m, "m") || !get_f32(env, argv[2], &v, "v") ||
+      !get_f32(env, argv[3], &g, "g"))
+    return nullptr;
+  const char* names[6] = {"lr", "beta1", "beta2", "epsilon", "beta1Power", "beta2Power"};
+  for (int i = 0; i < 6; i++)
+    if (!get_double(env, argv[4 + i], &h[i], names[i])) return nullptr;
+  const size_t n = var.length;
+  if (!size_is(env, m, n, "m") || !size_is(env, v, n, "v") || !size_is(env, g, n, "g")) return nullptr;
+  llmk::adam_update(static_cast<float*>(var.data), static_cast<float*>(m.data), static_cast<float*>(v.data),
+                    static_cast<const float*>(g.data), static_cast<long>(n), static_cast<float>(h[0]),
+                    static_cast<float>(h[1]), static_cast<float>(h[2]), static_cast<float>(h[3]),
+                    static_cast<float>(h[4]), static_cast<float>(h[5]));
+  return nullptr;
+}
+
+bool get_longs(napi_env env, napi_value v, long* out, uint32_t n, const char* name, bool allow_negative = false) {
+  bool is_array = false;
+  CHECK(napi_is_array(env, v, &is_array));
+  if (!is_array) return throw_type(env, std::string(name) + " must be an array");
+  uint32_t len;
+  CHECK(napi_get_array_length(env, v, &len));
+  if (len != n) return throw_type(env, std::string(name) + " must have " + std::to_string(n) + " entries");
+  for (uint32_t i = 0; i < n; i++) {
+    napi_value e;
+    int64_t x;
+    CHECK(napi_get_element(env, v, i, &e));
+    if (napi_get_value_int64(env, e, &x) != napi_ok) return throw_type(env, std::string(name) + " must hold numbers");
+    if (x < 0 && !allow_negative) return throw_type(env, std::string(name) + " must be >= 0");
+    out[i] = static_cast<long>(x);
+  }
+  return true;
+}
+
+// Highest element index touched (offset + Σ (shape-1)·stride) must lie inside the array.
+bool in_bounds(napi_env env, const Arr& a, int rank, const long* shape, const long* strides, long offset, const char* name) {
+  long hi = offset;
+  for (int d = 0; d < rank; d++) {
+    if (shape[d] == 0) return true;
+    hi += (shape[d] - 1) * strides[d];
+  }
+  if (hi >= static_cast<long>(a.length)) return throw_type(env, std::string(name) + " is too small for the view");
+  return true;
+}
+
+bool is4(const Arr& a) {
+  return a.type == napi_float32_array || a.type == napi_int32_array || a.type == napi_uint32_array;
+}
+
+// stridedCopy(src, dst, shape, srcStrides, srcOffset, dstStrides, dstOffset)
+napi_value StridedCopy(napi_env env, napi_callback_info info) {
+  napi_value argv[7];
+  if (!args_of(env, info, argv)) return nullptr;
+  Arr src, dst;
+  uint32_t rank;
+  if (!get_array(env, argv[0], &src, "src") || !get_array(env, argv[1], &dst, "dst")) return nullptr;
+  if (!is4(src) || !is4(dst)) {
+    throw_type(env, "src and dst must be Float32Array or Int32Array");
+    return nullptr;
+  }
+  if (napi_get_array_length(env, argv[2], &rank) != napi_ok || rank > static_cast<uint32_t>(llmk::kMaxRank)) {
+    throw_type(env, "shape must be an array of at most 8 dimensions");
+    return nullptr;
+  }
+  long shape[llmk::kMaxRank], ss[llmk::kMaxRank], ds[llmk::kMaxRank], so, dofs;
+  if (!get_longs(env, argv[2], shape, rank, "shape") || !get_longs(env, argv[3], ss, rank, "srcStrides") ||
+      !get_long(env, argv[4], &so, "srcOffset") || !get_longs(env, argv[5], ds, rank, "dstStrides") ||
+      !get_long(env, argv[6], &dofs, "dstOffset"))
+    return nullptr;
+  if (!in_bounds(env, src, rank, shape, ss, so, "src") || !in_bounds(env, dst, rank, shape, ds, dofs, "dst")) return nullptr;
+  llmk::strided_copy(static_cast<const uint32_t*>(src.data), static_cast<uint32_t*>(dst.data), static_cast<int>(rank), shape, ss,
+                     so, ds, dofs);
+  return nullptr;
+}
+
+// binary(op, a, aStrides, b, bStrides, out, shape): out is contiguous over shape
+napi_value Binary(napi_env env, napi_callback_info info) {
+  napi_value argv[7];
+  if (!args_of(env, info, argv)) return nullptr;
+  long op;
+  Arr a, b, out;
+  uint32_t rank;
+  if (!get_long(env, argv[0], &op, "op") || !get_f32(env, argv[1], &a, "a") || !get_f32(env, argv[3], &b, "b") ||
+      !get_f32(env, argv[5], &out, "out"))
+    return nullptr;
+  if (op > llmk::OpMin) {
+    throw_type(env, "unknown binary op");
+    return nullptr;
+  }
+  if (napi_get_array_length(env, argv[6], &rank) != napi_ok || rank > static_cast<uint32_t>(llmk::kMaxRank)) {
+    throw_type(env, "shape must be an array of at most 8 dimensions");
+    return nullptr;
+  }
+  long shape[llmk::kMaxRank], as[llmk::kMaxRank], bs[llmk::kMaxRank], os[llmk::kMaxRank];
+  if (!get_longs(env, argv[6], shape, rank, "shape") || !get_longs(env, argv[2], as, rank, "aStrides") ||
+      !get_longs(env, argv[4], bs, rank, "bStrides"))
+    return nullptr;
+  long acc = 1;
+  for (int d = static_cast<int>(rank) - 1; d >= 0; d--) {
+    os[d] = acc;
+    acc *= shape[d];
+  }
+  if (!in_bounds(env, a, rank, shape, as, 0, "a") || !in_bounds(env, b, rank, shape, bs, 0, "b") ||
+      !in_bounds(env, out, rank, shape, os, 0, "out"))
+    return nullptr;
+  llmk::binary(static_cast<int>(op), static_cast<const float*>(a.data), as, static_cast<const float*>(b.data), bs,
+               static_cast<float*>(out.data), static_cast<int>(rank), shape);
+  return nullptr;
+}
+
+// unary(op, x, out)
+napi_value Unary(napi_env env, napi_callback_info info) {
+  napi_value argv[3];
+  if (!args_of(env, info, argv)) return nullptr;
+  long op;
+  Arr x, out;
+  if (!get_long(env, argv[0], &op, "op") || !get_f32(env, argv[1], &x, "x") || !get_f32(env, argv[2], &out, "out")) return nullptr;
+  if (op > llmk::UAbs) {
+    throw_type(env, "unknown unary op");
+    return nullptr;
+  }
+  if (!size_is(env, out, x.length, "out")) return nullptr;
+  llmk::unary(static_cast<int>(op), static_cast<const float*>(x.data), static_cast<float*>(out.data), static_cast<long>(x.length));
+  return nullptr;
+}
+
+// reduce(op, x, out, outer, red, inner)
+napi_value Reduce(napi_env env, napi_callback_info info) {
+  napi_value argv[6];
+  if (!args_of(env, info, argv)) return nullptr;
+  long op, outer, red, inner;
+  Arr x, out;
+  if (!get_long(env, argv[0], &op, "op") || !get_f32(env, argv[1], &x, "x") || !get_f32(env, argv[2], &out, "out") ||
+      !get_long(env, argv[3], &outer, "outer") || !get_long(env, argv[4], &red, "red") || !get_long(env, argv[5], &inner, "inner"))
+    return nullptr;
+  if (op > llmk::RMin || red < 1) {
+    throw_type(env, "unknown reduction or empty reduced axis");
+    return nullptr;
+  }
+  if (!size_is(env, x, outer * red * inner, "x") || !size_is(env, out, outer * inner, "out")) return nullptr;
+  llmk::reduce(static_cast<int>(op), static_cast<const float*>(x.data), static_cast<float*>(out.data), outer, red, inner);
+  return nullptr;
+}
+
+napi_value str(napi_env env, const char* s) {
+  napi_value v;
+  napi_create_string_utf8(env, s, NAPI_AUTO_LENGTH, &v);
+  return v;
+}
+
+// info() → { isa, threads, avx2, avx512 }
+napi_value Info(napi_env env, napi_callback_info) {
+  napi_value o, v;
+  napi_create_object(env, &o);
+  napi_set_named_property(env, o, "isa", str(env, llmk::isa_name(llmk::current_isa())));
+  napi_create_int32(env, llmk::threads(), &v);
+  napi_set_named_property(env, o, "threads", v);
+  napi_get_boolean(env, llmk::cpu_has(llmk::Isa::Avx2), &v);
+  napi_set_named_property(env, o, "avx2", v);
+  napi_get_boolean(env, llmk::cpu_has(llmk::Isa::Avx512), &v);
+  napi_set_named_property(env, o, "avx512", v);
+  return o;
+}
+
+// setIsa('scalar'|'avx2'|'avx512') → boolean (false when the CPU lacks it)
+napi_value SetIsa(napi_env env, napi_callback_info info) {
+  napi_value argv[1];
+  if (!args_of(env, info, argv)) return nullptr;
+  char buf[16];
+  size_t len;
+  if (napi_get_value_string_utf8(env, argv[0], buf, sizeof buf, &len) != napi_ok) {
+    throw_type(env, "isa must be a string");
+    return nullptr;
+  }
+  bool ok = false;
+  if (std::strcmp(buf, "scalar") == 0) ok = llmk::set_isa(llmk::Isa::Scalar);
+  else if (std::strcmp(buf, "avx2") == 0) ok = llmk::set_isa(llmk::Isa::Avx2);
+  else if (std::strcmp(buf, "avx512") == 0) ok = llmk::set_isa(llmk::Isa::Avx512);
+  napi_value r;
+  napi_get_boolean(env, ok, &r);
+  return r;
+}
+
+// setThreads(n)
+napi_value SetThreads(napi_env env, napi_callback_info info) {
+  napi_value argv[1];
+  if (!args_of(env, info, argv)) return nullptr;
+  long n;
+  if (!get_long(env, argv[0], &n, "threads")) return nullptr;
+  llmk::set_threads(static_cast<int>(n));
+  return nullptr;
+}
+
+napi_value Init(napi_env env, napi_value exports) {
+  napi_property_descriptor props[] = {
+      {"matmul", nullptr, MatMul, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"softmax", nullptr, Softmax, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"gather", nullptr, Gather, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"unsortedSegmentSum", nullptr, SegmentSum, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"stridedCopy", nullptr, StridedCopy, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"unary", nullptr, Unary, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"reduce", nullptr, Reduce, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"binary", nullptr, Binary, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"adam", nullptr, Adam, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"info", nullptr, Info, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"setIsa", nullptr, SetIsa, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"setThreads", nullptr, SetThreads, nullptr, nullptr, nullptr, napi_default, nullptr},
+  };
+  napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props);
+  return exports;
+}
+
+}  // namespace
+
+NAPI_MODULE(NODE_GYP_MODULE_NAME, Init)

@@ -8,6 +8,7 @@ import { register as registerServe } from '@llm/serve/cli';
 import { register as registerTransformer } from '@llm/transformer/cli';
 import { register as registerQuant } from '@llm/quant/cli';
 import { register as registerLora } from '@llm/lora/cli';
+import { register as registerEmbeddings } from '@llm/embeddings/cli';
 
 /** The version printed by `llm --version`. */
 export const CLI_VERSION = '0.1.0';
@@ -27,6 +28,7 @@ export function buildProgram(): Command {
     .exitOverride();
   registerCoreCommands(program);
   registerTourCommand(program);
+  registerEmbeddings(program);
   registerTransformer(program);
   registerQuant(program);
   registerLora(program);

@@ -262,8 +262,8 @@ function parse(buf: Uint8Array, fileSize: number, file: string | undefined): Ggu
   if (version !== 2 && version !== 3) c.fail(`unsupported version ${version} (2 and 3 are read)`, 4);
   const tensorCount = c.size('tensor count');
   const kvCount = c.size('metadata count');
-  if (24 + kvCount * 12 > fileSize) c.fail(`metadata count ${kvCount} cannot fit in ${fileSize} bytes`, 16);
-  if (24 + tensorCount * 24 > fileSize) c.fail(`tensor count ${tensorCount} cannot fit in ${fileSize} bytes`, 8);
+  if (kvCount * 12 > fileSize) c.fail(`metadata count ${kvCount} cannot fit in ${fileSize} bytes`, 16);
+  if (tensorCount * 24 > fileSize) c.fail(`tensor count ${tensorCount} cannot fit in ${fileSize} bytes`, 8);
   const metadata = new Map<string, GgufMetadataEntry>();
   for (let i = 0; i < kvCount; i++) {
     const offset = c.pos;
@@ -277,10 +277,11 @@ function parse(buf: Uint8Array, fileSize: number, file: string | undefined): Ggu
   let alignment = 32;
   const al = metadata.get('general.alignment');
   if (al) {
-    if (typeof al.value !== 'number' || !Number.isInteger(al.value) || al.value <= 0 || (al.value & (al.value - 1)) !== 0) {
-      c.fail(`general.alignment must be a positive power of two, got ${String(al.value)}`, al.offset);
+    const v = al.value;
+    if (typeof v !== 'number' || !Number.isInteger(v) || v <= 0 || (v & (v - 1)) !== 0) {
+      c.fail(`general.alignment must be a positive power of two, got ${String(v)}`, al.offset);
     }
-    alignment = al.value;
+    alignment = v as number;
   }
   const tensors: GgufTensorInfo[] = [];
   const names = new Set<string>();

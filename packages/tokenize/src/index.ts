@@ -1,0 +1,10 @@
+/**
+ * `@llm/tokenize`: byte-level BPE (tiktoken / GPT-2 style), WordPiece (BERT), HF
+ * `tokenizer.json` load and save, llama.cpp GGUF vocabularies, and trainers.
+ *
+ * @packageDocumentation
+ */
+export * from './bytes.js';
+export * from './patterns.js';
+export { bpeWork } from './bpe-core.js';
+export * from './tiktoken.js';

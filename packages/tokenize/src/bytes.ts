@@ -102,7 +102,7 @@ export function firstLoneSurrogate(s: string): number {
  * @throws InputError naming the UTF-16 index.
  */
 export function assertWellFormed(s: string, what = 'text'): void {
-  if (s.isWellFormed()) return;
+  if ((s as string & { isWellFormed(): boolean }).isWellFormed()) return;
   const at = firstLoneSurrogate(s);
   throw new InputError(`${what} has a lone surrogate U+${s.charCodeAt(at).toString(16).toUpperCase().padStart(4, '0')} at index ${at}; it cannot be encoded as UTF-8`, { column: at + 1, field: what });
 }

@@ -39,6 +39,6 @@ export function toJsPattern(pattern: string): string {
     const ci = body.replace(/[a-zA-Z]/g, (ch) => `[${ch.toLowerCase()}${ch.toUpperCase()}]`);
     return `(?:${ci})`;
   });
-  out = out.replace(/([?*+}])\+/g, '$1');
+  out = out.replace(/(?<!\\)([?*+]|\{\d+(?:,\d*)?\})\+/g, '$1');
   return out;
 }

@@ -60,6 +60,12 @@ describe('GGUF container reader', () => {
     expect(f.tensors[1]!.absoluteOffset).toBe(f.dataOffset + 32);
   });
 
+  it('reads numeric arrays at unaligned offsets of a pooled Buffer', () => {
+    const raw = sample();
+    const pooled = Buffer.concat([Buffer.from([1, 2, 3]), Buffer.from(raw)]).subarray(3);
+    expect(Array.from((ggufValue(parseGguf(pooled), 'tokenizer.ggml.token_type') as GgufArray).values as Int32Array)).toEqual([1, 1, 3]);
+  });
+
   it('honours general.alignment', () => {
     const f = parseGguf(sample({ alignment: 64 }));
     expect(f.alignment).toBe(64);

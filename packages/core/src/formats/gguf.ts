@@ -207,7 +207,7 @@ function readArray(c: Cursor, depth: number): GgufArray {
   if (scalar !== undefined) {
     if (c.pos + n * scalar > c.fileSize) c.fail(`array of ${n} ${GgufType[itemType]} runs past the end of the file`, at);
     c.need(n * scalar, 'array data');
-    const bytes = c.buf.slice(c.pos, c.pos + n * scalar);
+    const bytes = new Uint8Array(c.buf.subarray(c.pos, c.pos + n * scalar)); // a copy (Buffer#slice would alias)
     c.pos += n * scalar;
     const ab = bytes.buffer;
     let values: GgufArrayValue;

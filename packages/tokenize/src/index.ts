@@ -14,3 +14,6 @@ export * from './hf/components.js';
 export * from './hf/models.js';
 export * from './hf/tokenizer.js';
 export * from './gguf-vocab.js';
+export * from './train/common.js';
+export * from './train/bpe.js';
+export * from './train/wordpiece.js';

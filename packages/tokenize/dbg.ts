@@ -1,0 +1,12 @@
+import { loadText } from '@llm/core';
+import { trainBpe, trainWordPiece } from './src/index.js';
+const text = await loadText('austen');
+const lines = text.split('\n');
+let t0 = performance.now();
+const { tokenizer, stats } = await trainBpe(lines, { vocabSize: 8000, specialTokens: ['<|endoftext|>'] });
+console.log('bpe', stats, (performance.now() - t0).toFixed(0));
+console.log(tokenizer.encode('It is a truth universally acknowledged, that a single man').tokens.join('|'));
+t0 = performance.now();
+const w = await trainWordPiece(lines, { vocabSize: 8000 });
+console.log('wp', w.stats, (performance.now() - t0).toFixed(0));
+console.log(w.tokenizer.encode('It is a truth universally acknowledged, that a single man', 'Hello there').tokens.join('|'));

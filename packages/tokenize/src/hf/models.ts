@@ -130,9 +130,8 @@ export class BpeModel implements Model {
         if (o.fuseUnk && lastWasUnk) ends[ends.length - 1] = i + w;
         else { ids.push(unkId); starts.push(i); ends.push(i + w); }
         lastWasUnk = true;
-      } else {
-        throw new ConfigError(`character ${JSON.stringify(ch)} is not in the vocabulary and the model has no unk_token`);
       }
+      // Otherwise (no unk token): the character is dropped, as HF tokenizers does.
       i += w;
     }
     const out: number[] = [];

@@ -465,7 +465,16 @@ export class HfTokenizer implements Tokenizer {
     } catch (err) {
       throw new NotFoundError(`cannot read ${path}`, { file: path }, { cause: err });
     }
-    return HfTokenizer.fromJSON(parseJson(text, { file: path }), path);
+    let json: unknown;
+    try {
+      json = parseJson(text, { file: path });
+    } catch (err) {
+      const m = /position (\d+)/.exec((err as Error).message);
+      const pos = m ? Number(m[1]) : undefined;
+      const line = pos !== undefined ? text.slice(0, pos).split('\n').length : (err as InputError).location?.line;
+      throw new FormatError('tokenizer.json', `not valid JSON: ${(err as Error).message}`, { file: path, line, offset: pos }, { cause: err });
+    }
+    return HfTokenizer.fromJSON(json, path);
   }
 }
 

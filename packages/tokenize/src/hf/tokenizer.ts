@@ -209,7 +209,7 @@ export class HfTokenizer implements Tokenizer {
       const target = strategy === 'only_first' ? a : b;
       const other = strategy === 'only_first' ? b : a;
       const room = budget - other.ids.length;
-      if (room < 0) throw new InputError(`truncation ${strategy}: the other sequence alone (${other.ids.length} tokens) exceeds max_length`);
+      if (room <= 0) throw new InputError(`truncation ${strategy}: the other sequence alone (${other.ids.length} tokens) exceeds max_length`);
       cut(target, room);
       return;
     }

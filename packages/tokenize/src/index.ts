@@ -17,3 +17,5 @@ export * from './gguf-vocab.js';
 export * from './train/common.js';
 export * from './train/bpe.js';
 export * from './train/wordpiece.js';
+export * from './load.js';
+export * from './bench.js';

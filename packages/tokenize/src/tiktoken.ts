@@ -6,6 +6,8 @@ import { assertWellFormed, bytesToByteLevel, bytesToLatin1, byteLevelToBytes, co
 import { ID_SPACE, mergeParts } from './bpe-core.js';
 import { CL100K_PATTERN, GPT2_PATTERN, O200K_PATTERN } from './patterns.js';
 import { SpecialMatcher } from './special.js';
+import { BpeModel } from './hf/models.js';
+import { HfTokenizer } from './hf/tokenizer.js';
 
 /**
  * tiktoken-style byte-level BPE: a rank for every token's bytes, merges by lowest rank, a
@@ -417,6 +419,41 @@ export class TiktokenTokenizer implements Tokenizer {
       attentionMask: ids.map(() => 1),
       specialTokensMask: ids.map((id) => (this.specialById.has(id) ? 1 : 0)),
     };
+  }
+
+  /**
+   * The same encoding as an HF BPE tokenizer (tokenizer.json): byte-level vocabulary, merges
+   * recovered by running BPE on each token's bytes with only lower ranks (the standard
+   * tiktoken → HF conversion), the pattern as a Split pre-tokenizer, whole-piece lookup first.
+   */
+  toHf(): HfTokenizer {
+    const vocab = new Map<string, number>();
+    const merges: Array<[string, string]> = [];
+    const byRank: Array<[string, number]> = [...this.ranks].sort((a, b) => a[1] - b[1]);
+    for (const [key, rank] of byRank) vocab.set(bytesToByteLevel(latin1ToBytes(key)), rank);
+    for (const [key, rank] of byRank) {
+      if (key.length < 2) continue;
+      const units = new Int32Array(key.length);
+      for (let i = 0; i < key.length; i++) units[i] = this.byteRank[key.charCodeAt(i)]!;
+      const out: number[] = [];
+      const bounds: number[] = [];
+      const ranks = this.ranks;
+      mergeParts(units, (_l, _r, a, b) => {
+        const r = ranks.get(key.slice(a, b));
+        return r === undefined || r >= rank ? -1 : r * ID_SPACE + r;
+      }, out, bounds);
+      if (out.length !== 2) continue; // not reachable by one merge; whole-piece lookup still finds it
+      merges.push([bytesToByteLevel(latin1ToBytes(key.slice(0, bounds[1]))), bytesToByteLevel(latin1ToBytes(key.slice(bounds[1])))]);
+    }
+    return new HfTokenizer({
+      model: new BpeModel(vocab, merges, { ignoreMerges: true }),
+      preTokenizer: { type: 'Sequence', pretokenizers: [
+        { type: 'Split', pattern: { Regex: this.regex.source }, behavior: 'Isolated', invert: false },
+        { type: 'ByteLevel', add_prefix_space: false, trim_offsets: true, use_regex: false },
+      ] },
+      decoder: { type: 'ByteLevel', add_prefix_space: true, trim_offsets: true, use_regex: true },
+      addedTokens: Object.entries(this.specialTokens).map(([content, id]) => ({ id, content, single_word: false, lstrip: false, rstrip: false, normalized: false, special: true })),
+    });
   }
 
   /** Approximate heap bytes held by the vocabulary tables (keys, values, decoder). */

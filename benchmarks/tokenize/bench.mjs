@@ -17,11 +17,11 @@ const log = (l) => process.stderr.write(`${l}\n`);
 
 const enc = await runEncodeBenchmark({ encodings: opt('--encodings', 'cl100k_base,o200k_base').split(','), repeats, log });
 const lines = [
-  `node ${process.version}, ${(enc.corpusBytes / 1e6).toFixed(2)} MB corpus (${enc.lines} lines), median of ${repeats}`,
+  `node ${process.version}, ${(enc.corpusBytes / 1e6).toFixed(2)} MB corpus (${enc.lines} lines), median of up to ${repeats} runs (60 s budget per library)`,
   '',
-  formatTable(['encoding', 'library', 'MB/s', '@llm/tokenize speed-up', 'identical ids (every line)'], enc.rows.map((r) => {
+  formatTable(['encoding', 'library', 'MB/s', 'runs', '@llm/tokenize speed-up', 'identical ids (every line)'], enc.rows.map((r) => {
     const ours = enc.rows.find((x) => x.encoding === r.encoding && x.library === '@llm/tokenize');
-    return [r.encoding, r.library, r.mbPerSec.toFixed(2), `${(ours.mbPerSec / r.mbPerSec).toFixed(2)}x`, r.identical ? 'yes' : `NO: ${r.firstDifference}`];
+    return [r.encoding, r.library, r.mbPerSec.toFixed(2), r.seconds.length, `${(ours.mbPerSec / r.mbPerSec).toFixed(2)}x`, r.identical ? 'yes' : `NO: ${r.firstDifference}`];
   })),
 ];
 if (enc.o200kMemory) lines.push('', `o200k_base loaded: +${(enc.o200kMemory.heapBytes / 2 ** 20).toFixed(1)} MiB heap, +${(enc.o200kMemory.rssBytes / 2 ** 20).toFixed(1)} MiB RSS, ${enc.o200kMemory.loadSeconds.toFixed(2)} s`);

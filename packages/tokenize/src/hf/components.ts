@@ -67,19 +67,41 @@ const PUNCT_RE = /^\p{P}$/u;
 const WS_RE = /^\s$/u;
 const MN_RE = /\p{Mn}/gu;
 
+const WHITESPACE = 1;
+const CONTROL = 2;
+const PUNCT = 4;
+const classCache = new Map<number, number>();
+
+function bertClass(cp: number): number {
+  if (cp < 128) {
+    if (cp === 0x20 || cp === 0x09 || cp === 0x0a || cp === 0x0d) return WHITESPACE;
+    if (cp < 0x20 || cp === 0x7f) return CONTROL;
+    if ((cp >= 33 && cp <= 47) || (cp >= 58 && cp <= 64) || (cp >= 91 && cp <= 96) || (cp >= 123 && cp <= 126)) return PUNCT;
+    return 0;
+  }
+  let c = classCache.get(cp);
+  if (c === undefined) {
+    const ch = String.fromCodePoint(cp);
+    c = 0;
+    if (cp === 0x85 || (cp !== 0xfeff && WS_RE.test(ch))) c |= WHITESPACE; // Rust's char::is_whitespace
+    else if (CONTROL_RE.test(ch)) c |= CONTROL;
+    if (PUNCT_RE.test(ch)) c |= PUNCT;
+    if (classCache.size < 65536) classCache.set(cp, c);
+  }
+  return c;
+}
+
 /** BERT's whitespace test. */
 export function isBertWhitespace(cp: number): boolean {
-  return cp === 0x20 || cp === 0x09 || cp === 0x0a || cp === 0x0d || (cp > 0x7f && cp !== 0xfeff && WS_RE.test(String.fromCodePoint(cp)));
+  return (bertClass(cp) & WHITESPACE) !== 0;
 }
 /** BERT's control-character test (tab/newline/return count as whitespace). */
 export function isBertControl(cp: number): boolean {
-  if (cp === 0x09 || cp === 0x0a || cp === 0x0d) return false;
-  return CONTROL_RE.test(String.fromCodePoint(cp));
+  return (bertClass(cp) & CONTROL) !== 0;
 }
 /** BERT's punctuation test: ASCII symbol ranges or a Unicode P* category. */
 export function isBertPunctuation(cp: number): boolean {
-  if ((cp >= 33 && cp <= 47) || (cp >= 58 && cp <= 64) || (cp >= 91 && cp <= 96) || (cp >= 123 && cp <= 126)) return true;
-  return PUNCT_RE.test(String.fromCodePoint(cp));
+  return (bertClass(cp) & PUNCT) !== 0;
 }
 /** CJK Unified Ideographs blocks, as BERT defines them. */
 export function isCjk(cp: number): boolean {
@@ -288,7 +310,7 @@ export function preTokenize(cfg: PreTokenizerConfig, pieces: Normalized[]): Norm
         for (let i = 0; i < t.length; ) {
           const cp = t.codePointAt(i)!;
           const w = cp > 0xffff ? 2 : 1;
-          if (/\s/u.test(String.fromCodePoint(cp))) ws.push([i, i + w]);
+          if (cp === 0x20 || (cp > 0x20 ? cp >= 0x80 && /\s/u.test(String.fromCodePoint(cp)) : cp >= 0x09 && cp <= 0x0d)) ws.push([i, i + w]);
           i += w;
         }
         for (const q of splitBy(p, ws, 'Removed')) {

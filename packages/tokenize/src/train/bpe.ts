@@ -40,7 +40,7 @@ export async function trainBpe(input: TrainingInput, options: BpeTrainerOptions)
   const re = new RegExp(options.pattern ?? GPT2_PATTERN, 'gu');
   let first = true;
   let total = 0;
-  const counts = await countWords(input, (text, add) => {
+  const raw = await countWords(input, (text, add) => {
     let t = text;
     if (options.addPrefixSpace && first && !t.startsWith(' ')) t = ` ${t}`;
     first = false;
@@ -48,11 +48,16 @@ export async function trainBpe(input: TrainingInput, options: BpeTrainerOptions)
     let m: RegExpExecArray | null;
     while ((m = re.exec(t)) !== null) {
       if (m[0].length === 0) { re.lastIndex++; continue; }
-      add(toByteLevel(Normalized.of(m[0])).text);
+      add(m[0]);
       total++;
     }
   }, options.signal);
-
+  // Byte-level spelling once per distinct piece (pieces with the same bytes merge their counts).
+  const counts = new Map<string, number>();
+  for (const [w, c] of raw) {
+    const b = toByteLevel(Normalized.of(w)).text;
+    counts.set(b, (counts.get(b) ?? 0) + c);
+  }
   const { vocab, merges } = learnMerges(counts, {
     specials, vocabSize: options.vocabSize, minFrequency: minFreq, initialAlphabet: options.initialAlphabet ?? BYTE_TO_CHAR,
     symbolize: (w) => Array.from(w), join: (a, b) => a + b, label: 'train bpe', showProgress: options.showProgress,

@@ -2,8 +2,20 @@ import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { datasetRows, loadText, throwIfAborted } from '@llm/core';
-import { getEncoding, HfTokenizer, trainBpe } from '@llm/tokenize';
 import type { TourStep } from './types.js';
+
+/** The part of @llm/tokenize this step uses (imported at run time, so @llm/cli builds before the package is wired in). */
+interface TokenizeApi {
+  getEncoding(name: 'r50k_base' | 'cl100k_base' | 'o200k_base'): { encodeOrdinary(text: string): number[] };
+  trainBpe(lines: string[], options: { vocabSize: number; specialTokens?: string[]; signal?: AbortSignal }): Promise<{ tokenizer: HfLike }>;
+  HfTokenizer: { load(path: string): HfLike };
+}
+interface HfLike {
+  readonly vocabSize: number;
+  encode(text: string, pair?: string, options?: { addSpecialTokens?: boolean }): { ids: number[] };
+  save(path: string): Promise<void>;
+}
+const TOKENIZE_PACKAGE = '@llm/tokenize';
 
 /**
  * Level 1: tokenisation. Trains a ~4k byte-level BPE on the Austen novels (seconds), then
@@ -15,12 +27,13 @@ export const tokenizeStep: TourStep = {
   level: 1,
   title: 'tokenisation: train a BPE, compare with GPT encodings',
   async run(ctx) {
+    const { getEncoding, trainBpe, HfTokenizer } = (await import(TOKENIZE_PACKAGE)) as TokenizeApi;
     const dir = join(ctx.artifactsDir, 'tokenize');
     await mkdir(dir, { recursive: true });
     const path = join(dir, 'bpe-4k.tokenizer.json');
     let cached = false;
     let trainSeconds = 0;
-    let bpe: HfTokenizer;
+    let bpe: HfLike;
     if (!ctx.fresh && existsSync(path)) {
       bpe = HfTokenizer.load(path);
       cached = true;

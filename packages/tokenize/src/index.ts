@@ -19,3 +19,4 @@ export * from './train/bpe.js';
 export * from './train/wordpiece.js';
 export * from './load.js';
 export * from './bench.js';
+export * from './ascii-scan.js';

@@ -6,6 +6,7 @@ import { assertWellFormed, bytesToByteLevel, bytesToLatin1, byteLevelToBytes, co
 import { ID_SPACE, mergeParts } from './bpe-core.js';
 import { CL100K_PATTERN, GPT2_PATTERN, O200K_PATTERN } from './patterns.js';
 import { SpecialMatcher } from './special.js';
+import { nextChunk, scanAscii, type AsciiScanKind } from './ascii-scan.js';
 import { BpeModel } from './hf/models.js';
 import { HfTokenizer } from './hf/tokenizer.js';
 
@@ -205,11 +206,14 @@ export class TiktokenTokenizer implements Tokenizer {
   private readonly specialById = new Map<number, string>();
   private readonly specials: SpecialMatcher;
   private cache = new Map<string, number | Int32Array>();
+  /** Hand-written pre-tokeniser for ASCII chunks, when the pattern is one it reproduces exactly. */
+  private readonly scanKind: AsciiScanKind | undefined;
 
   constructor(spec: TiktokenSpec) {
     this.name = spec.name;
     this.ranks = spec.ranks;
     this.regex = new RegExp(spec.pattern, 'gu');
+    this.scanKind = spec.pattern === CL100K_PATTERN ? 'cl100k' : spec.pattern === O200K_PATTERN ? 'o200k' : undefined;
     this.specialTokens = Object.freeze({ ...spec.specialTokens });
     let max = -1;
     for (const r of spec.ranks.values()) if (r > max) max = r;
@@ -278,6 +282,21 @@ export class TiktokenTokenizer implements Tokenizer {
   }
 
   private encodeOrdinaryInto(text: string, out: number[]): void {
+    const kind = this.scanKind;
+    if (kind) {
+      const piece = (a: number, b: number) => this.encodePiece(text.slice(a, b), out);
+      for (let start = 0; start < text.length; ) {
+        const { end, ascii } = nextChunk(text, start, kind);
+        if (ascii) scanAscii(text, start, end, kind, piece);
+        else this.encodeRegex(start === 0 && end === text.length ? text : text.slice(start, end), out);
+        start = end;
+      }
+      return;
+    }
+    this.encodeRegex(text, out);
+  }
+
+  private encodeRegex(text: string, out: number[]): void {
     const re = this.regex;
     re.lastIndex = 0;
     let m: RegExpExecArray | null;

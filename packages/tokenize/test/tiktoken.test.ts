@@ -6,9 +6,10 @@ import { encode as gptTokR50k } from 'gpt-tokenizer/encoding/r50k_base';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { getEncoding, parseTiktokenRanks, readRankFile, findRankFile, type TiktokenTokenizer } from '../src/index.js';
 
-// Reference ids: gpt-tokenizer on every line of the bundled Austen novels and the Spanish (and
-// English) Bible, and js-tiktoken on every 7th line (it is slower; the benchmark script
-// benchmarks/tokenize/bench.ts checks every line against every peer).
+// Reference ids: gpt-tokenizer on a deterministic quarter of the lines (every 4th) of the bundled
+// Austen novels and the Spanish and English Bible, js-tiktoken on every 28th, to keep this test
+// near a minute on a busy 2-core machine. Every line, against both, is checked by
+// `node benchmarks/tokenize/check-corpus.mjs` (and bench.mjs checks its 9.9 MB corpus).
 let lines: string[] = [];
 
 beforeAll(async () => {
@@ -21,27 +22,27 @@ beforeAll(async () => {
 const GPT_TOKENIZER = { r50k_base: gptTokR50k, cl100k_base: gptTokCl100k, o200k_base: gptTokEncode } as const;
 
 describe.each(['r50k_base', 'cl100k_base', 'o200k_base'] as const)('%s matches gpt-tokenizer and js-tiktoken', (name) => {
-  it('on every line of Austen and the Bible (es + en)', () => {
+  it('on every 4th line of Austen and the Bible (es + en)', () => {
     const ours = getEncoding(name);
     const js = refEncoding(name);
     const gpt = GPT_TOKENIZER[name];
     let bad = 0;
     let first = '';
     let tokens = 0;
-    for (let i = 0; i < lines.length; i++) {
+    for (let i = 0; i < lines.length; i += 4) {
       const l = lines[i]!;
       const a = ours.encodeOrdinary(l);
-      const b = i % 7 === 0 ? js.encode(l) : gpt(l, { disallowedSpecial: new Set() });
+      const b = i % 28 === 0 ? js.encode(l) : gpt(l, { disallowedSpecial: new Set() });
       tokens += a.length;
       if (a.length !== b.length || a.some((x, i) => x !== b[i])) {
         if (bad++ === 0) first = `${JSON.stringify(l)}: ${a.join(',')} vs ${b.join(',')}`;
       }
     }
     expect(lines.length).toBeGreaterThan(100_000);
-    expect(tokens).toBeGreaterThan(1_000_000);
+    expect(tokens).toBeGreaterThan(250_000);
     expect(first).toBe('');
     expect(bad).toBe(0);
-  });
+  }, 120_000);
 });
 
 describe('tiktoken semantics', () => {

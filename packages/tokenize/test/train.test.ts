@@ -1,11 +1,47 @@
 import { CancelledError, ConfigError, datasetFiles, loadText } from '@llm/core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { linesOfFiles, trainBpe, trainWordPiece } from '../src/index.js';
+import { learnMerges, linesOfFiles, trainBpe, trainWordPiece } from '../src/index.js';
+
+/** Reference: recount every pair after every merge (slow, obviously right), same tie-breaking. */
+function naiveMerges(counts: Map<string, number>, specials: string[], vocabSize: number, minFrequency: number): Array<[string, string]> {
+  const alphabet = [...new Set([...counts.keys()].flatMap((w) => Array.from(w)))].sort((x, y) => (x < y ? -1 : x > y ? 1 : 0));
+  const toks = [...specials, ...alphabet];
+  const id = new Map(toks.map((t, i) => [t, i]));
+  let words = [...counts.keys()].map((w) => Array.from(w, (ch) => id.get(ch)!));
+  const freq = [...counts.values()];
+  const merges: Array<[string, string]> = [];
+  while (toks.length < vocabSize) {
+    const pc = new Map<string, number>();
+    words.forEach((w, wi) => { for (let i = 0; i + 1 < w.length; i++) { const k = `${w[i]},${w[i + 1]}`; pc.set(k, (pc.get(k) ?? 0) + freq[wi]!); } });
+    let best: [number, number, number] | undefined;
+    for (const [k, c] of pc) {
+      const [a, b] = k.split(',').map(Number) as [number, number];
+      if (!best || c > best[0] || (c === best[0] && (a < best[1] || (a === best[1] && b < best[2])))) best = [c, a, b];
+    }
+    if (!best || best[0] < minFrequency) break;
+    const [, a, b] = best;
+    merges.push([toks[a]!, toks[b]!]);
+    const nid = toks.length;
+    toks.push(toks[a]! + toks[b]!);
+    words = words.map((w) => { const o: number[] = []; for (let i = 0; i < w.length; i++) { if (i + 1 < w.length && w[i] === a && w[i + 1] === b) { o.push(nid); i++; } else o.push(w[i]!); } return o; });
+  }
+  return merges;
+}
 
 let lines: string[] = [];
 beforeAll(async () => { lines = (await loadText('austen')).split('\n').filter((_, i) => i % 3 === 0); }, 60_000);
 
 describe('trainers', () => {
+  it('incremental pair counts give exactly the merges of a full recount per merge', () => {
+    const counts = new Map<string, number>();
+    for (const l of lines.slice(0, 600)) for (const w of l.split(/(?=\s)/u)) counts.set(w, (counts.get(w) ?? 0) + 1);
+    counts.set('aaaaaaa', 9); // repeated symbols: overlapping pairs
+    counts.set('abababab', 7);
+    const { merges } = learnMerges(counts, { specials: ['<s>'], vocabSize: 700, minFrequency: 2, initialAlphabet: [], symbolize: (w) => Array.from(w), join: (a, b) => a + b, label: 't', showProgress: false });
+    expect(merges).toEqual(naiveMerges(counts, ['<s>'], 700, 2));
+    expect(merges.length).toBeGreaterThan(300);
+  });
+
   it('BPE: vocabulary size, special tokens first, byte alphabet, deterministic', async () => {
     const progress: number[] = [];
     const a = await trainBpe(lines, { vocabSize: 1200, specialTokens: ['<|endoftext|>', '<pad>'], showProgress: false, onProgress: (d) => progress.push(d) });

@@ -89,8 +89,6 @@ export class PairHeap {
   }
 }
 
-const PAIR = 1 << 21;
-
 /** Settings of {@link learnMerges}. */
 export interface LearnMergesOptions {
   specials: readonly string[];
@@ -128,19 +126,25 @@ export function learnMerges(counts: Map<string, number>, o: LearnMergesOptions):
   const cmp = (x: string, y: string) => (x < y ? -1 : x > y ? 1 : 0);
   for (const ch of [...alphabet].sort(cmp)) addTok(ch);
   if (o.vocabSize < idToTok.length) throw new ConfigError(`vocabSize ${o.vocabSize} is smaller than the ${idToTok.length} special tokens and alphabet symbols`, { field: 'vocabSize' });
+  // Pair keys are left * PAIR + right; with PAIR = 2^15 they stay small integers (fast Map keys)
+  // for vocabularies up to 32768.
+  const PAIR = o.vocabSize <= 32768 ? 32768 : 1 << 21;
   const words: number[][] = symbols.map((sy) => sy.map((ch) => vocab.get(ch)!));
   const freq: number[] = [...counts.values()];
   const pairCount = new Map<number, number>();
   const where = new Map<number, Set<number>>();
+  const addWhere = (k: number, wi: number) => {
+    let s = where.get(k);
+    if (!s) { s = new Set(); where.set(k, s); }
+    s.add(wi);
+  };
   for (let wi = 0; wi < words.length; wi++) {
     const w = words[wi]!;
     const c = freq[wi]!;
     for (let i = 0; i + 1 < w.length; i++) {
       const k = w[i]! * PAIR + w[i + 1]!;
       pairCount.set(k, (pairCount.get(k) ?? 0) + c);
-      let s = where.get(k);
-      if (!s) { s = new Set(); where.set(k, s); }
-      s.add(wi);
+      addWhere(k, wi);
     }
   }
   const heap = new PairHeap();
@@ -148,6 +152,8 @@ export function learnMerges(counts: Map<string, number>, o: LearnMergesOptions):
   const merges: Array<[string, string]> = [];
   const target = o.vocabSize - idToTok.length;
   const progress = createProgress({ label: o.label, total: target, unit: 'merges', enabled: o.showProgress === false ? false : undefined });
+  const delta = new Map<number, number>();
+  const bump = (key: number, d: number) => { delta.set(key, (delta.get(key) ?? 0) + d); };
   try {
     while (idToTok.length < o.vocabSize) {
       if ((merges.length & 63) === 0) throwIfAborted(o.signal);
@@ -162,28 +168,38 @@ export function learnMerges(counts: Map<string, number>, o: LearnMergesOptions):
       let newId = vocab.get(merged);
       if (newId === undefined) { newId = idToTok.length; vocab.set(merged, newId); idToTok.push(merged); }
       merges.push([idToTok[a]!, idToTok[b]!]);
-      const delta = new Map<number, number>();
-      const bump = (key: number, d: number) => { delta.set(key, (delta.get(key) ?? 0) + d); };
+      delta.clear();
+      // Only the pairs next to each merged occurrence change (as in HF's Word::merge).
       for (const wi of where.get(k) ?? []) {
         const w = words[wi]!;
-        let has = false;
-        for (let i = 0; i + 1 < w.length; i++) if (w[i] === a && w[i + 1] === b) { has = true; break; }
-        if (!has) continue;
         const f = freq[wi]!;
-        for (let i = 0; i + 1 < w.length; i++) bump(w[i]! * PAIR + w[i + 1]!, -f);
-        const nw: number[] = [];
-        for (let i = 0; i < w.length; i++) {
-          if (i + 1 < w.length && w[i] === a && w[i + 1] === b) { nw.push(newId); i++; } else nw.push(w[i]!);
+        let nw: number[] | undefined;
+        let from = 0;
+        for (let i = 0; i + 1 < w.length; i++) {
+          if (w[i] !== a || w[i + 1] !== b) continue;
+          if (!nw) nw = [];
+          for (let j = from; j < i; j++) nw.push(w[j]!);
+          if (nw.length > 0) {
+            const prev = nw[nw.length - 1]!;
+            bump(prev * PAIR + a, -f);
+            const pk = prev * PAIR + newId;
+            bump(pk, f);
+            addWhere(pk, wi);
+          }
+          if (i + 2 < w.length) {
+            const next = w[i + 2]!;
+            bump(b * PAIR + next, -f);
+            const pk = newId * PAIR + next;
+            bump(pk, f);
+            addWhere(pk, wi);
+          }
+          nw.push(newId);
+          from = i + 2;
+          i++;
         }
+        if (!nw) continue;
+        for (let j = from; j < w.length; j++) nw.push(w[j]!);
         words[wi] = nw;
-        for (let i = 0; i + 1 < nw.length; i++) {
-          const pk = nw[i]! * PAIR + nw[i + 1]!;
-          bump(pk, f);
-          if (pk === k) continue;
-          let s = where.get(pk);
-          if (!s) { s = new Set(); where.set(pk, s); }
-          s.add(wi);
-        }
       }
       pairCount.delete(k);
       where.delete(k);

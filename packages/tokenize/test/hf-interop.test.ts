@@ -91,6 +91,50 @@ describe('tokenizer.json interop', () => {
     expect(bad.slice(0, 5)).toEqual([]);
   });
 
+  it.each([
+    ['NFKC + Lowercase, Metaspace, Metaspace decoder', () => {
+      const t = new native.Tokenizer(native.BPE.empty());
+      t.setNormalizer(native.sequenceNormalizer([native.nfkcNormalizer(), native.lowercase()]));
+      t.setPreTokenizer(native.metaspacePreTokenizer('▁', 'always', true));
+      t.setDecoder(native.metaspaceDecoder('▁', 'always', true));
+      return t;
+    }],
+    ['NFD + StripAccents, Whitespace + Digits, TemplateProcessing', () => {
+      const t = new native.Tokenizer(native.BPE.empty());
+      t.setNormalizer(native.sequenceNormalizer([native.nfdNormalizer(), native.stripAccentsNormalizer()]));
+      t.setPreTokenizer(native.sequencePreTokenizer([native.whitespacePreTokenizer(), native.digitsPreTokenizer(true)]));
+      return t;
+    }],
+    ['Split regex (isolated) + WhitespaceSplit', () => {
+      const t = new native.Tokenizer(native.BPE.empty());
+      t.setPreTokenizer(native.sequencePreTokenizer([native.splitPreTokenizer('\\p{P}', 'isolated', false), native.whitespaceSplitPreTokenizer()]));
+      return t;
+    }],
+  ] as const)('native-trained pipeline with %s loads here and encodes identically', async (_name, make) => {
+    const corpus = join(dir, 'corpus-small.txt');
+    writeFileSync(corpus, [...train.slice(0, 3000), ...samples].join('\n'));
+    const t = make();
+    t.train([corpus]);
+    if (_name.includes('Template')) {
+      t.addSpecialTokens(['[CLS]', '[SEP]']);
+      t.setPostProcessor(native.templateProcessing('[CLS] $A [SEP]', '[CLS] $A [SEP] $B:1 [SEP]:1', [['[CLS]', t.tokenToId('[CLS]')!], ['[SEP]', t.tokenToId('[SEP]')!]]));
+    }
+    const path = join(dir, `native-${_name.length}.json`);
+    t.save(path);
+    const ours = HfTokenizer.load(path);
+    const bad: string[] = [];
+    for (const s of samples) {
+      const mine = ours.encode(s);
+      const theirs = await t.encode(s, null, { addSpecialTokens: true });
+      if (JSON.stringify(mine.ids) !== JSON.stringify(theirs.getIds())) bad.push(`ids ${JSON.stringify(s)}: ${mine.tokens.join('|')} vs ${theirs.getTokens().join('|')}`);
+      else if (JSON.stringify(mine.offsets) !== JSON.stringify(theirs.getOffsets()) && !/[^\u0000-\uffff]/u.test(s)) bad.push(`offsets ${JSON.stringify(s)}`);
+      if (ours.decode(mine.ids, { skipSpecialTokens: true }) !== (await t.decode(theirs.getIds(), true))) bad.push(`decode ${JSON.stringify(s)}`);
+    }
+    const pair = await t.encode('one two', 'three', { addSpecialTokens: true });
+    expect(ours.encode('one two', 'three').typeIds).toEqual(pair.getTypeIds());
+    expect(bad.slice(0, 4)).toEqual([]);
+  });
+
   it('round-trips through toJSON/fromJSON', async () => {
     const { tokenizer } = await trainWordPiece(train.slice(0, 2000), { vocabSize: 600, showProgress: false });
     tokenizer.truncation = { maxLength: 12, strategy: 'longest_first' };

@@ -12,7 +12,17 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const PNPM_VERSION = '12.4.2';
 const toolsDir = join(root, '.tools');
 const pnpmBin = join(toolsDir, 'node_modules', '.bin', 'pnpm');
-const env = { ...process.env, TURBO_TELEMETRY_DISABLED: '1', DO_NOT_TRACK: '1', TURBO_NO_UPDATE_NOTIFIER: '1' };
+// turbo looks for the package manager on PATH: put .tools/ first.
+const env = {
+  ...process.env,
+  PATH: `${join(toolsDir, 'node_modules', '.bin')}${process.platform === 'win32' ? ';' : ':'}${process.env.PATH ?? ''}`,
+  // node-gyp (hnswlib-node, better-sqlite3, the @llm/core kernel pack) builds against the system's
+  // Node headers: pnpm 12 does not pass .npmrc's nodedir to it, so set it here too.
+  ...(process.env.npm_config_nodedir || !existsSync('/usr/include/node/node.h') ? {} : { npm_config_nodedir: '/usr' }),
+  TURBO_TELEMETRY_DISABLED: '1',
+  DO_NOT_TRACK: '1',
+  TURBO_NO_UPDATE_NOTIFIER: '1',
+};
 
 function run(cmd, args, opts = {}) {
   const r = spawnSync(cmd, args, { stdio: 'inherit', cwd: root, env, ...opts });
@@ -88,7 +98,7 @@ if (mode === 'setup') {
   step('checking import layers and cycles');
   must(process.execPath, [join(root, 'tools', 'check-imports.mjs')], 'import check');
   step('type-checking and testing every package (turbo run typecheck test)');
-  const code = run(pnpmBin, ['exec', 'turbo', 'run', 'typecheck', 'test', '--concurrency=1', ...rest]);
+  const code = run(pnpmBin, ['exec', 'turbo', 'run', 'typecheck', 'test', '--concurrency=1', '--continue', ...rest]);
   const s = summarizeTests();
   console.log(`\n${s.files} test suites reported`);
   console.log(`tests: ${s.passed} passed, ${s.failed} failed, ${s.skipped} skipped`);

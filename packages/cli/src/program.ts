@@ -2,6 +2,9 @@ import { Command, CommanderError } from 'commander';
 import { formatError } from '@llm/core';
 import { registerCoreCommands } from './commands/core.js';
 import { registerTourCommand } from './commands/tour.js';
+import { register as registerRag } from '@llm/rag/cli';
+import { register as registerEval } from '@llm/eval/cli';
+import { register as registerServe } from '@llm/serve/cli';
 
 /** The version printed by `llm --version`. */
 export const CLI_VERSION = '0.1.0';
@@ -21,6 +24,9 @@ export function buildProgram(): Command {
     .exitOverride();
   registerCoreCommands(program);
   registerTourCommand(program);
+  registerRag(program);
+  registerEval(program);
+  registerServe(program, { factories: [] });
   return program;
 }
 

@@ -7,6 +7,7 @@
 export * from './errors.js';
 export * from './rng.js';
 export * from './io/atomic.js';
+export * from './io/checkpoint.js';
 export * from './spec/index.js';
 export * from './progress/progress.js';
 export * from './progress/metrics.js';
@@ -14,6 +15,7 @@ export * from './data/readers.js';
 export * from './data/registry.js';
 export * from './formats/dtypes.js';
 export * from './formats/safetensors.js';
+export * from './formats/tensors.js';
 export { tf } from './backend/tf.js';
 export type { Tensor, Tensor1D, Tensor2D, Tensor3D, Tensor4D, Scalar, Variable, Rank, DataType, TensorLike, NamedTensorMap } from './backend/tf.js';
 export * from './backend/select.js';

@@ -37,6 +37,13 @@ function seedTo32(seed: Seed): number {
   return (lo ^ Math.imul(hi, 0x9e3779b1)) >>> 0;
 }
 
+/** A serialisable {@link Rng} position. */
+export interface RngState {
+  seed: number;
+  s: [number, number, number, number];
+  spare: number | null;
+}
+
 /** A deterministic random stream. Not cryptographically secure. */
 export class Rng {
   /** The 32-bit seed this stream was created from. */
@@ -63,6 +70,19 @@ export class Rng {
     const st = { s: (this.seed ^ Math.imul(l, 0x27d4eb2d)) | 0 };
     splitmix32(st);
     return new Rng(splitmix32(st) ^ l);
+  }
+
+  /** The generator's position, to store in a checkpoint. */
+  getState(): RngState {
+    return { seed: this.seed, s: [this.a >>> 0, this.b >>> 0, this.c >>> 0, this.d >>> 0], spare: this.spareNormal ?? null };
+  }
+
+  /** Continue from a position saved by {@link Rng.getState}. */
+  static fromState(state: RngState): Rng {
+    const r = new Rng(state.seed);
+    [r.a, r.b, r.c, r.d] = state.s.map((x) => x | 0) as [number, number, number, number];
+    r.spareNormal = state.spare ?? undefined;
+    return r;
   }
 
   /** A copy at the same position. */

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { resolve, join } from 'node:path';
 import { createRequire } from 'node:module';
-import { commandAction, formatTable, writeJsonAtomic } from '@llm/core';
+import { commandAction, ConfigError, formatTable, writeJsonAtomic } from '@llm/core';
 import { PENDING_STAGES, TOUR_STEPS } from '../tour/steps.js';
 import type { StepResult } from '../tour/types.js';
 
@@ -17,9 +17,13 @@ export function registerTourCommand(program: Command): void {
     program.command('tour').description('run the curriculum tour: every level present, small defaults, bundled data; prints a report')
       .option('--artifacts <dir>', 'where artifacts are written and reused', 'artifacts/tour')
       .option('--fresh', 'ignore cached artifacts')
+      .option('--fast', 'a short smoke version: smallest settings, exits when done')
+      .option('--level <n>', 'run only the steps of one curriculum level (0-4)')
       .option('--only <ids>', 'comma-separated step ids to run'),
     async (cmd: Command) => {
-      const opts = cmd.opts<{ artifacts: string; fresh?: boolean; only?: string }>();
+      const opts = cmd.opts<{ artifacts: string; fresh?: boolean; fast?: boolean; level?: string; only?: string }>();
+      const level = opts.level === undefined ? undefined : Number(opts.level);
+      if (level !== undefined && !(Number.isInteger(level) && level >= 0 && level <= 4)) throw new ConfigError(`--level must be 0, 1, 2, 3 or 4, got '${opts.level}'`);
       const artifactsDir = resolve(opts.artifacts);
       const controller = new AbortController();
       const onSigint = () => controller.abort(new Error('interrupted'));
@@ -30,9 +34,10 @@ export function registerTourCommand(program: Command): void {
       try {
         for (const step of TOUR_STEPS) {
           if (only && !only.has(step.id)) continue;
+          if (level !== undefined && step.level !== level) continue;
           process.stderr.write(`\n== level ${step.level}: ${step.title}\n`);
           const s0 = performance.now();
-          const r = await step.run({ artifactsDir, fresh: Boolean(opts.fresh), signal: controller.signal, log: (l) => process.stderr.write(`   ${l}\n`) });
+          const r = await step.run({ artifactsDir, fresh: Boolean(opts.fresh), fast: Boolean(opts.fast), signal: controller.signal, log: (l) => process.stderr.write(`   ${l}\n`) });
           results.push({ id: step.id, level: step.level, title: step.title, seconds: (performance.now() - s0) / 1000, ...r });
         }
       } finally {

@@ -1,7 +1,10 @@
 import { join } from 'node:path';
 import { existsSync } from 'node:fs';
-import { initBackend, listDatasets, matmulProbe, Rng, tf, writeCurvesSvg, MetricsLog, datasetRows, throwIfAborted } from '@llm/core';
+import { createProgress, initBackend, listDatasets, matmulProbe, Rng, tf, writeCurvesSvg, MetricsLog, datasetRows, throwIfAborted } from '@llm/core';
 import type { PendingStage, TourStep } from './types.js';
+import { ragStep } from './rag.js';
+import { evalStep } from './eval.js';
+import { serveStep } from './serve.js';
 
 /**
  * Level 0: the runtime. Chooses the backend, probes its speed, lists the bundled data, and
@@ -14,7 +17,7 @@ const runtimeStep: TourStep = {
   title: 'runtime: backend, data, a first gradient',
   async run(ctx) {
     const report = await initBackend();
-    const probe = await matmulProbe({ size: 512, seconds: 1 });
+    const probe = await matmulProbe({ size: 512, seconds: ctx.fast ? 0.3 : 1 });
     const sets = listDatasets();
     ctx.log(`backend ${report.active}; matmul 512² ${probe.gflops.toFixed(1)} GFLOP/s; ${sets.length} bundled datasets`);
 
@@ -52,18 +55,23 @@ const runtimeStep: TourStep = {
     const log = new MetricsLog(join(ctx.artifactsDir, 'runtime', 'metrics.jsonl'));
     const B = 64;
     let step = 0;
+    const epochs = ctx.fast ? 1 : 3;
+    const progress = createProgress({ label: '   bag-of-embeddings', total: epochs * Math.floor(train.length / B), unit: 'steps' });
     const t0 = performance.now();
-    for (let epoch = 0; epoch < 3; epoch++) {
+    for (let epoch = 0; epoch < epochs; epoch++) {
       const perm = rng.split(`epoch${epoch}`).permutation(train.length);
       for (let i = 0; i + B <= train.length; i += B) {
         throwIfAborted(ctx.signal);
         const batch = Array.from(perm.subarray(i, i + B), (k) => train[k]!);
         const { ids, mask, y } = encode(batch);
         const loss = opt.minimize(() => tf.losses.sigmoidCrossEntropy(y, forward(ids, mask)) as tf.Scalar, true, [emb, w, b])!;
-        log.log({ step: ++step, loss: (await loss.data())[0]! });
+        const lossValue = (await loss.data())[0]!;
+        log.log({ step: ++step, loss: lossValue });
+        progress.tick(1, { loss: lossValue });
         tf.dispose([ids, mask, y, loss]);
       }
     }
+    progress.done();
     const seconds = (performance.now() - t0) / 1000;
     const { ids, mask, y } = encode(dev);
     const pred = await tf.greater(forward(ids, mask), 0).data();
@@ -85,7 +93,7 @@ const runtimeStep: TourStep = {
 };
 
 /** Steps that run, in order. Each curriculum package adds its own as it lands. */
-export const TOUR_STEPS: readonly TourStep[] = [runtimeStep];
+export const TOUR_STEPS: readonly TourStep[] = [runtimeStep, ragStep, evalStep, serveStep];
 
 /** Stages not yet built: the report lists them so a learner sees what is coming. */
 export const PENDING_STAGES: readonly PendingStage[] = [

@@ -4,6 +4,8 @@ export interface TourContext {
   artifactsDir: string;
   /** Re-run steps even when cached artifacts exist. */
   fresh: boolean;
+  /** Smoke mode (`llm tour --fast`): the smallest settings that still exercise the code path. */
+  fast: boolean;
   signal: AbortSignal;
   log: (line: string) => void;
 }

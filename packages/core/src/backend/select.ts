@@ -2,6 +2,7 @@ import { createRequire } from 'node:module';
 import { BackendError, ConfigError } from '../errors.js';
 import { tf } from './tf.js';
 import { registerWasmTrainingKernels } from './wasm-kernels.js';
+import { registerMissingGradients } from './gradients.js';
 
 /**
  * Backend selection: `node-gpu` (@tensorflow/tfjs-node-gpu) → `node` (@tensorflow/tfjs-node)
@@ -85,6 +86,14 @@ function describe(err: unknown): string {
   return String(err);
 }
 
+/** The cpu backend prints an "install tfjs-node" banner on first use; @llm/core reports backends itself. */
+function silenceCpuBanner(): void {
+  try {
+    const cpu = tf.findBackend('cpu') as unknown as { firstUse?: boolean } | null;
+    if (cpu && 'firstUse' in cpu) cpu.firstUse = false;
+  } catch { /* cpu backend unavailable: nothing to silence */ }
+}
+
 let current: BackendReport | undefined;
 let pending: Promise<BackendReport> | undefined;
 
@@ -99,6 +108,7 @@ export interface InitBackendOptions {
 }
 
 async function select(options: InitBackendOptions): Promise<BackendReport> {
+  registerMissingGradients();
   let chosenBy: BackendReport['chosenBy'] = 'default';
   let order: BackendName[] = [...BACKEND_ORDER];
   if (options.prefer !== undefined) {
@@ -126,6 +136,7 @@ async function select(options: InitBackendOptions): Promise<BackendReport> {
       const ok = await tf.setBackend(c.tfName);
       if (!ok) throw new Error(`tfjs could not initialise '${c.tfName}'`);
       await tf.ready();
+      silenceCpuBanner();
       attempts.push({ name, tfName: c.tfName, ok: true });
       return { active: name, tfName: c.tfName, attempts, extraKernels: extra, chosenBy };
     } catch (err) {

@@ -67,7 +67,8 @@ function delegateToCpu(kernelName: string): tf.KernelFunc {
     const cpuKernel = tf.getKernel(kernelName, 'cpu');
     if (!cpuKernel) throw new Error(`no cpu kernel ${kernelName} to delegate to`);
     const cpu = tf.findBackend('cpu') as unknown as DataBackend;
-    const cpuInputs: tf.NamedTensorInfoMap = {};
+    // Ops with a variable number of inputs (Einsum, Concat) pass them as an array: keep its shape.
+    const cpuInputs: tf.NamedTensorInfoMap = (Array.isArray(args.inputs) ? [] : {}) as tf.NamedTensorInfoMap;
     const created: object[] = [];
     for (const [name, t] of Object.entries(args.inputs)) {
       if (!t) continue;

@@ -121,21 +121,91 @@ export async function* readTsv(path: string, options: TsvOptions = {}): AsyncGen
   }
 }
 
+/**
+ * Offset of the first JSON syntax error in `text` (a small validating scanner: V8's messages
+ * on Node 20 do not say where the error is), or -1 if the text is valid.
+ */
+export function locateJsonError(text: string): number {
+  let i = 0;
+  const n = text.length;
+  const ws = () => { while (i < n && (text[i] === ' ' || text[i] === '\t' || text[i] === '\n' || text[i] === '\r')) i++; };
+  const fail = (): never => { throw i; };
+  const lit = (word: string) => { if (text.startsWith(word, i)) i += word.length; else fail(); };
+  const str = () => {
+    i++;
+    while (i < n && text[i] !== '"') {
+      const c = text.charCodeAt(i);
+      if (c < 0x20) fail();
+      if (text[i] === '\\') {
+        i++;
+        if (text[i] === 'u') { if (!/^[0-9a-fA-F]{4}$/.test(text.slice(i + 1, i + 5))) fail(); i += 5; continue; }
+        if (!'"\\/bfnrt'.includes(text[i] ?? 'x')) fail();
+      }
+      i++;
+    }
+    if (i >= n) fail();
+    i++;
+  };
+  const num = () => {
+    const m = /^-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?/.exec(text.slice(i, i + 400));
+    if (!m || m[0] === '' || m[0] === '-') fail();
+    i += m![0].length;
+  };
+  const value = (depth: number): void => {
+    if (depth > 10000) fail();
+    ws();
+    const c = text[i];
+    if (c === '{') {
+      i++; ws();
+      if (text[i] === '}') { i++; return; }
+      for (;;) {
+        ws();
+        if (text[i] !== '"') fail();
+        str(); ws();
+        if (text[i] !== ':') fail();
+        i++;
+        value(depth + 1); ws();
+        if (text[i] === ',') { i++; continue; }
+        if (text[i] === '}') { i++; return; }
+        fail();
+      }
+    } else if (c === '[') {
+      i++; ws();
+      if (text[i] === ']') { i++; return; }
+      for (;;) {
+        value(depth + 1); ws();
+        if (text[i] === ',') { i++; continue; }
+        if (text[i] === ']') { i++; return; }
+        fail();
+      }
+    } else if (c === '"') str();
+    else if (c === 't') lit('true');
+    else if (c === 'f') lit('false');
+    else if (c === 'n') lit('null');
+    else num();
+  };
+  try {
+    value(0);
+    ws();
+    return i < n ? i : -1;
+  } catch (pos) {
+    return typeof pos === 'number' ? Math.min(pos, n) : 0;
+  }
+}
+
 /** Parse JSON, turning a syntax error into an {@link InputError} with line and column. */
 export function parseJson(text: string, location: { file?: string; line?: number } = {}): unknown {
   try {
     return JSON.parse(text);
   } catch (err) {
-    const msg = err instanceof Error ? err.message : String(err);
-    const m = /position (\d+)/.exec(msg);
+    const msg = (err instanceof Error ? err.message : String(err)).split('\n')[0]!.slice(0, 200);
+    const pos = locateJsonError(text);
     let line = location.line;
     let column: number | undefined;
-    if (m) {
-      const pos = Number(m[1]);
-      const before = text.slice(0, pos);
-      const nl = before.split('\n');
-      line = (location.line ?? 1) + nl.length - 1;
-      column = nl[nl.length - 1]!.length + 1;
+    if (pos >= 0) {
+      const before = text.slice(0, pos).split('\n');
+      line = (location.line ?? 1) + before.length - 1;
+      column = before[before.length - 1]!.length + 1;
     }
     throw new InputError(`invalid JSON: ${msg}`, { file: location.file, line, column }, { cause: err });
   }

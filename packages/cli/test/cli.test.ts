@@ -1,0 +1,65 @@
+import { describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { mkdtempSync, existsSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+// Runs the real `llm` command from source through tsx, as a user would run the built bin.
+const bin = fileURLToPath(new URL('../src/bin.ts', import.meta.url));
+function llm(args: string[], env: Record<string, string> = {}) {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', bin, ...args], { encoding: 'utf8', env: { ...process.env, CI: 'true', ...env }, timeout: 120_000 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr, last: () => JSON.parse(r.stdout.trimEnd().split('\n').pop()!) as Record<string, unknown> };
+}
+
+describe('llm CLI', () => {
+  it('info --json names the active backend and why others were skipped', () => {
+    const r = llm(['info', '--no-probe', '--json']);
+    expect(r.code).toBe(0);
+    const j = r.last() as { backend: { active: string; attempts: Array<{ name: string; ok: boolean; reason?: string }> } };
+    expect(j.backend.active).toBe('wasm');
+    expect(j.backend.attempts.find((a) => a.name === 'node')!.reason).toBe('not installed');
+  });
+
+  it('LLM_BACKEND picks the backend', () => {
+    const j = llm(['info', '--no-probe', '--json'], { LLM_BACKEND: 'cpu' }).last() as { backend: { active: string; chosenBy: string } };
+    expect(j.backend).toMatchObject({ active: 'cpu', chosenBy: 'LLM_BACKEND' });
+  });
+
+  it('data list and data show', () => {
+    const list = llm(['data', 'list', '--json']);
+    expect(list.code).toBe(0);
+    expect((list.last().datasets as Array<{ name: string }>).map((d) => d.name)).toContain('bible-es-en');
+    const show = llm(['data', 'show', 'austen', '-n', '2']);
+    expect(show.code).toBe(0);
+    expect(show.stdout).toContain('public domain');
+  });
+
+  it('exit 2 with one line for bad input and bad usage; --help exits 0', () => {
+    const bad = llm(['data', 'show', 'imdb', '--json']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr.trim().split('\n')).toHaveLength(1);
+    expect((bad.last().error as { code: string }).code).toBe('E_NOT_FOUND');
+    expect(llm(['no-such-command']).code).toBe(2);
+    expect(llm(['data', 'show']).code).toBe(2);
+    const help = llm(['--help']);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain('tour');
+  });
+
+  it('tour rejects a bad level', () => {
+    expect(llm(['tour', '--level', '7']).code).toBe(2);
+  });
+
+  it('tour runs level 0 and writes its report', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'llm-tour-'));
+    const r = llm(['tour', '--level', '0', '--artifacts', dir, '--json']);
+    expect(r.code).toBe(0);
+    const report = r.last() as { steps: Array<{ id: string; metrics: { devAccuracy: number; majority: number } }> };
+    expect(report.steps[0]!.id).toBe('runtime');
+    // The tiny model must beat the majority class: proof that the wasm embedding gradient trains.
+    expect(report.steps[0]!.metrics.devAccuracy).toBeGreaterThan(report.steps[0]!.metrics.majority);
+    expect(existsSync(join(dir, 'runtime', 'loss.svg'))).toBe(true);
+    expect(JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8')).steps).toHaveLength(1);
+  });
+});

@@ -1,0 +1,145 @@
+import { basename } from 'node:path';
+import type { ChatMessage, Embedder, GenerateOptions, LanguageModel } from '@llm/core';
+import { scoreSupport } from '@llm/eval';
+import { bm25Tokens } from '../retrieve/bm25.js';
+import { splitSentences } from '../split/splitter.js';
+import type { RetrievedChunk } from '../types.js';
+
+/** A cited passage in an answer. */
+export interface Citation {
+  /** The number used in the answer text: `[n]`. */
+  n: number;
+  source: string;
+  page?: number;
+  chunkId: string;
+  /** The supporting text quoted from the passage. */
+  quote: string;
+}
+
+/** One sentence of an answer with its support. */
+export interface AnswerSentence {
+  text: string;
+  /** Passage numbers the sentence cites. */
+  cites: number[];
+  /** Support in [0, 1] from the cited passages (all passages when it cites none). */
+  support: number;
+  supported: boolean;
+}
+
+/** A grounded answer. */
+export interface Answer {
+  question: string;
+  answer: string;
+  citations: Citation[];
+  sentences: AnswerSentence[];
+  /** True when nothing relevant was retrieved and the answer says so. */
+  abstained: boolean;
+  mode: 'extractive' | 'generative';
+}
+
+/** Scores how well the passages support `claim`, in [0, 1]. */
+export type SupportScorer = (claim: string, passages: readonly string[]) => number | Promise<number>;
+
+/**
+ * `@llm/eval`'s support score of a claim against its best passage: lexical overlap of content
+ * words (Porter-stemmed), combined with embedding similarity when an `Embedder` is given.
+ */
+export function evalSupport(embedder?: Embedder): SupportScorer {
+  return async (claim, passages) => {
+    const units = await scoreSupport(claim, passages, { embedder });
+    return units.length ? Math.min(...units.map((u) => u.score)) : 1;
+  };
+}
+
+/** The answer used when retrieval found nothing relevant. */
+export const DONT_KNOW = "I don't know: the documents I searched do not answer that.";
+
+function label(c: RetrievedChunk): string {
+  return `${c.title ?? basename(c.source)}${c.page !== undefined ? `, p. ${c.page}` : ''}`;
+}
+
+/** The prompt: numbered passages, then the question, with instructions to cite and to abstain. */
+export function buildRagMessages(question: string, chunks: readonly RetrievedChunk[]): ChatMessage[] {
+  const context = chunks.map((c, i) => `[${i + 1}] (${label(c)})\n${c.text}`).join('\n\n');
+  return [
+    { role: 'system', content: 'Answer the question using only the numbered passages. After each sentence, cite the passages it uses as [n]. If the passages do not contain the answer, say you do not know.' },
+    { role: 'user', content: `Passages:\n\n${context}\n\nQuestion: ${question}` },
+  ];
+}
+
+/**
+ * Extractive answer: the passage sentence that best matches the question (BM25-style overlap,
+ * ties broken by retrieval rank), quoted with its citation. Abstains when no sentence shares
+ * enough content words with the question.
+ */
+export function extractiveAnswer(question: string, chunks: readonly RetrievedChunk[], options: { minOverlap?: number } = {}): Answer {
+  const q = new Set(bm25Tokens(question));
+  let best: { text: string; n: number; score: number } | undefined;
+  chunks.forEach((c, i) => {
+    for (const s of splitSentences(c.text)) {
+      const toks = bm25Tokens(s);
+      if (toks.length < 3) continue;
+      const overlap = new Set(toks.filter((t) => q.has(t))).size;
+      const score = overlap / Math.sqrt(q.size || 1) - 0.05 * i - 0.002 * Math.max(0, toks.length - 40);
+      if (!best || score > best.score) best = { text: s, n: i + 1, score };
+    }
+  });
+  const minOverlap = options.minOverlap ?? 0.5;
+  if (!best || best.score < minOverlap) {
+    return { question, answer: DONT_KNOW, citations: [], sentences: [], abstained: true, mode: 'extractive' };
+  }
+  const c = chunks[best.n - 1]!;
+  return {
+    question,
+    answer: `${best.text} [${best.n}]`,
+    citations: [{ n: best.n, source: c.source, page: c.page, chunkId: c.id, quote: best.text }],
+    sentences: [{ text: best.text, cites: [best.n], support: 1, supported: true }],
+    abstained: false,
+    mode: 'extractive',
+  };
+}
+
+/** Options for {@link generateAnswer}. */
+export interface GenerateAnswerOptions extends GenerateOptions {
+  /** Scores each sentence's support. Default {@link evalSupport} without an embedder (lexical). */
+  support?: SupportScorer;
+  /** A sentence below this support is flagged (or removed). Default 0.5. */
+  minSupport?: number;
+  /** Remove unsupported sentences instead of flagging them. */
+  removeUnsupported?: boolean;
+  /** Receives the text as it streams. */
+  onText?: (text: string) => void;
+}
+
+/**
+ * Generate an answer with any `LanguageModel` from numbered passages, then check each sentence's
+ * support in the passages it cites; abstain when no passage was retrieved.
+ */
+export async function generateAnswer(question: string, chunks: readonly RetrievedChunk[], model: LanguageModel, options: GenerateAnswerOptions = {}): Promise<Answer> {
+  if (chunks.length === 0) return { question, answer: DONT_KNOW, citations: [], sentences: [], abstained: true, mode: 'generative' };
+  const prompt = model.applyChatTemplate(buildRagMessages(question, chunks), { addGenerationPrompt: true });
+  let text = '';
+  for await (const piece of model.stream(prompt, { maxTokens: 256, temperature: 0, ...options })) {
+    text += piece.text;
+    options.onText?.(piece.text);
+  }
+  const scorer = options.support ?? evalSupport();
+  const minSupport = options.minSupport ?? 0.5;
+  const sentences: AnswerSentence[] = [];
+  for (const s of splitSentences(text.trim())) {
+    const cites = [...s.matchAll(/\[(\d+)\]/g)].map((m) => Number(m[1])).filter((n) => n >= 1 && n <= chunks.length);
+    const passages = (cites.length ? cites : chunks.map((_, i) => i + 1)).map((n) => chunks[n - 1]!.text);
+    const support = await scorer(s.replace(/\[\d+\]/g, ''), passages);
+    sentences.push({ text: s, cites, support, supported: support >= minSupport });
+  }
+  const kept = options.removeUnsupported ? sentences.filter((s) => s.supported) : sentences;
+  const used = [...new Set(kept.flatMap((s) => s.cites))].sort((a, b) => a - b);
+  return {
+    question,
+    answer: kept.length ? kept.map((s) => (s.supported || options.removeUnsupported ? s.text : `${s.text} (unsupported)`)).join(' ') : DONT_KNOW,
+    citations: used.map((n) => ({ n, source: chunks[n - 1]!.source, page: chunks[n - 1]!.page, chunkId: chunks[n - 1]!.id, quote: chunks[n - 1]!.text.slice(0, 300) })),
+    sentences,
+    abstained: kept.length === 0,
+    mode: 'generative',
+  };
+}

@@ -1,0 +1,47 @@
+import { describe, expect, it } from 'vitest';
+import type { ChatMessage, GenerateResult, LanguageModel, StreamChunk } from '@llm/core';
+import { DONT_KNOW, generateAnswer, type RetrievedChunk } from '../src/index.js';
+
+/** Test double: streams a fixed answer word by word and records the prompt. */
+class Scripted implements LanguageModel {
+  readonly id = 'scripted';
+  readonly vocabSize = 1;
+  readonly contextLength = 4096;
+  prompt = '';
+  constructor(private readonly text: string) {}
+  async nextTokenLogits() { return { logits: new Float32Array(1) }; }
+  tokenize(t: string) { return t.split(' ').map((_, i) => i); }
+  applyChatTemplate(m: readonly ChatMessage[]) { return m.map((x) => `${x.role}: ${x.content}`).join('\n'); }
+  async generate(): Promise<GenerateResult> { return { text: this.text, tokens: [], finishReason: 'stop', usage: { promptTokens: 0, completionTokens: 0 } }; }
+  async *stream(prompt: string): AsyncIterable<StreamChunk> {
+    this.prompt = prompt;
+    const words = this.text.split(' ');
+    for (let i = 0; i < words.length; i++) yield { text: (i ? ' ' : '') + words[i], token: i };
+  }
+}
+
+const chunks: RetrievedChunk[] = [
+  { id: 'faq#1', source: 'faq.pdf', ordinal: 1, page: 10, text: 'The Debian Project was created by Ian Murdock in 1993, initially under the sponsorship of the FSF.', metadata: {}, score: 3, rank: 1 },
+  { id: 'faq#2', source: 'faq.pdf', ordinal: 2, page: 51, text: 'You can use cron-apt; this tool updates the system at regular intervals using a cron job.', metadata: {}, score: 2, rank: 2 },
+];
+
+describe('generated answers are checked sentence by sentence (@llm/eval support scores)', () => {
+  it('keeps supported sentences with their citations and flags or removes the rest', async () => {
+    const model = new Scripted('Ian Murdock created the Debian Project in 1993 [1]. It was funded by a large bank in Zurich [2].');
+    const a = await generateAnswer('Who created Debian?', chunks, model);
+    expect(model.prompt).toContain('[1] (faq.pdf, p. 10)');
+    expect(a.sentences.map((s) => s.supported)).toEqual([true, false]);
+    expect(a.sentences[0]!.cites).toEqual([1]);
+    expect(a.answer).toContain('(unsupported)');
+    expect(a.citations.map((c) => [c.n, c.page])).toEqual([[1, 10], [2, 51]]);
+    const strict = await generateAnswer('Who created Debian?', chunks, new Scripted('Ian Murdock created the Debian Project in 1993 [1]. It was funded by a large bank in Zurich [2].'), { removeUnsupported: true });
+    expect(strict.answer).toBe('Ian Murdock created the Debian Project in 1993 [1].');
+    expect(strict.citations.map((c) => c.n)).toEqual([1]);
+  });
+
+  it('says it does not know when nothing was retrieved', async () => {
+    const a = await generateAnswer('Anything?', [], new Scripted('made up'));
+    expect(a.abstained).toBe(true);
+    expect(a.answer).toBe(DONT_KNOW);
+  });
+});

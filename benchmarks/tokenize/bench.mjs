@@ -17,7 +17,7 @@ const log = (l) => process.stderr.write(`${l}\n`);
 
 const enc = await runEncodeBenchmark({ encodings: opt('--encodings', 'cl100k_base,o200k_base').split(','), repeats, log });
 const lines = [
-  `node ${process.version}, ${(enc.corpusBytes / 1e6).toFixed(2)} MB corpus (${enc.lines} lines), median of up to ${repeats} runs (60 s budget per library)`,
+  `node ${process.version}, ${(enc.corpusBytes / 1e6).toFixed(2)} MB corpus (${enc.lines} lines), median of up to ${repeats} runs, libraries taken in turn (round-robin), 60 s budget per library`,
   '',
   formatTable(['encoding', 'library', 'MB/s', 'runs', '@llm/tokenize speed-up', 'identical ids (every line)'], enc.rows.map((r) => {
     const ours = enc.rows.find((x) => x.encoding === r.encoding && x.library === '@llm/tokenize');

@@ -185,31 +185,36 @@ export async function runEncodeBenchmark(options: EncodeBenchOptions = {}): Prom
     miss.forEach((m) => missing.add(m));
     const reference: number[][] = lines.map((l) => ours.encodeOrdinary(l)); // warm-up and reference ids
     const contestants: Peer[] = [{ name: '@llm/tokenize', encodeLines: (ls) => ls.map((l) => ours.encodeOrdinary(l)) }, ...peers];
-    for (const p of contestants) {
-      throwIfAborted(options.signal);
-      const seconds: number[] = [];
-      let identical: boolean | undefined;
-      let firstDifference: string | undefined;
-      const started = performance.now();
-      for (let r = 0; r < repeats; r++) {
-        // Slow peers get fewer repeats: stop once a library has used its time budget.
-        if (r > 0 && (performance.now() - started) / 1000 > (options.budgetSeconds ?? 60)) break;
+    // Round-robin: repeat r runs every library once, so a shared machine's changing load falls on
+    // all of them alike. A library that has used its time budget is not run again.
+    const seconds: number[][] = contestants.map(() => []);
+    const identical: Array<boolean | undefined> = contestants.map(() => undefined);
+    const firstDifference: Array<string | undefined> = contestants.map(() => undefined);
+    const spent = contestants.map(() => 0);
+    for (let r = 0; r < repeats; r++) {
+      for (let c = 0; c < contestants.length; c++) {
+        throwIfAborted(options.signal);
+        if (r > 0 && spent[c]! > (options.budgetSeconds ?? 60)) continue;
         const t0 = performance.now();
-        const ids = await p.encodeLines(lines);
-        seconds.push((performance.now() - t0) / 1000);
+        const ids = await contestants[c]!.encodeLines(lines);
+        const dt = (performance.now() - t0) / 1000;
+        seconds[c]!.push(dt);
+        spent[c]! += dt;
         if (r === 0) {
-          identical = true;
+          identical[c] = true;
           for (let i = 0; i < lines.length; i++) {
             const a = ids[i]!;
             const b = reference[i]!;
-            if (a.length !== b.length || a.some((x, k) => x !== b[k])) { identical = false; firstDifference = lines[i]!.slice(0, 80); break; }
+            if (a.length !== b.length || a.some((x, k) => x !== b[k])) { identical[c] = false; firstDifference[c] = lines[i]!.slice(0, 80); break; }
           }
         }
       }
-      const row: EncodeBenchRow = { encoding, library: p.name, mbPerSec: mb / median(seconds), seconds, identical, firstDifference };
-      rows.push(row);
-      log(`${encoding} ${p.name}: ${row.mbPerSec.toFixed(2)} MB/s (median of ${seconds.length}), identical ids: ${String(identical)}`);
     }
+    contestants.forEach((p, c) => {
+      const row: EncodeBenchRow = { encoding, library: p.name, mbPerSec: mb / median(seconds[c]!), seconds: seconds[c]!, identical: identical[c], firstDifference: firstDifference[c] };
+      rows.push(row);
+      log(`${encoding} ${p.name}: ${row.mbPerSec.toFixed(2)} MB/s (median of ${row.seconds.length}), identical ids: ${String(row.identical)}`);
+    });
     for (const p of peers) p.free?.();
   }
   return { corpusBytes, lines: lines.length, rows, missingPeers: [...missing], o200kMemory };

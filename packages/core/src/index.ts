@@ -24,3 +24,4 @@ export { registerWasmTrainingKernels, WASM_DELEGATED_KERNELS } from './backend/w
 export { registerNativeBackend, loadNativeAddon, nativeStatus, nativeAddonCandidates, NativeAdam, NATIVE_KERNELS, NATIVE_BACKEND } from './backend/native.js';
 export type { NativeAddon, NativeIsa, NativeStatus } from './backend/native.js';
 export * from './cli/kit.js';
+export * from './formats/gguf.js';

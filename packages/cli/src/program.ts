@@ -9,6 +9,7 @@ import { register as registerTransformer } from '@llm/transformer/cli';
 import { register as registerQuant } from '@llm/quant/cli';
 import { register as registerLora } from '@llm/lora/cli';
 import { register as registerEmbeddings } from '@llm/embeddings/cli';
+import { register as registerTokenize } from '@llm/tokenize/cli';
 
 /** The version printed by `llm --version`. */
 export const CLI_VERSION = '0.1.0';
@@ -28,6 +29,7 @@ export function buildProgram(): Command {
     .exitOverride();
   registerCoreCommands(program);
   registerTourCommand(program);
+  registerTokenize(program);
   registerEmbeddings(program);
   registerTransformer(program);
   registerQuant(program);

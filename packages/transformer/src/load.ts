@@ -5,7 +5,10 @@
  * `tokenizer.json` parsing lives in `@llm/tokenize`. Until it is wired here, a loader is
  * registered with {@link setTokenizerLoader} (the CLI does this), or a `Tokenizer` is passed in.
  */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { ConfigError, type Tokenizer } from '@llm/core';
+import { HfTokenizer } from '@llm/tokenize';
 import { loadChatTemplate } from './chat-template.js';
 import { loadCausalLM } from './hub.js';
 import { TransformerLanguageModel, type TransformerLanguageModelOptions } from './language-model.js';
@@ -20,10 +23,15 @@ export function setTokenizerLoader(loader: TokenizerLoader | undefined): void {
   tokenizerLoader = loader;
 }
 
-/** Load the tokenizer of a model folder through the registered loader. */
+/**
+ * Load the tokenizer of a model folder: its `tokenizer.json`, read by `@llm/tokenize` (or by the
+ * loader registered with {@link setTokenizerLoader}).
+ */
 export async function loadTokenizer(dir: string): Promise<Tokenizer> {
-  if (!tokenizerLoader) throw new ConfigError('no tokenizer.json loader is registered (call setTokenizerLoader with @llm/tokenize\'s loader), or pass token ids instead of text', { file: dir, field: 'tokenizer.json' });
-  return tokenizerLoader(dir);
+  if (tokenizerLoader) return tokenizerLoader(dir);
+  const file = join(dir, 'tokenizer.json');
+  if (!existsSync(file)) throw new ConfigError('the model folder has no tokenizer.json; pass token ids instead of text, or a Tokenizer', { file: dir, field: 'tokenizer.json' });
+  return HfTokenizer.load(file);
 }
 
 /** Where a causal model runs: tfjs (training, small runs) or onnxruntime-node on `DIR/onnx/model.onnx`. */

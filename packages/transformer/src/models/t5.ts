@@ -35,6 +35,11 @@ export interface T5Config {
   gated: boolean;
   activation: ActivationName;
   tieWordEmbeddings: boolean;
+  /**
+   * Multiply decoder outputs by `d_model^-0.5` before the vocabulary projection. transformers 5
+   * stores it as `scale_decoder_outputs`; older configs imply it from `tie_word_embeddings`.
+   */
+  scaleDecoderOutputs: boolean;
   padTokenId: number;
   eosTokenId: number;
   decoderStartTokenId: number;
@@ -62,6 +67,7 @@ export function t5ConfigFromHf(raw: Record<string, unknown>, file?: string): T5C
     gated: m[1] !== undefined,
     activation: act as ActivationName,
     tieWordEmbeddings: r.bool('tie_word_embeddings', true),
+    scaleDecoderOutputs: r.bool('scale_decoder_outputs', r.bool('tie_word_embeddings', true)),
     padTokenId: r.int('pad_token_id', 0, 0),
     eosTokenId: r.int('eos_token_id', 1, 0),
     decoderStartTokenId: r.int('decoder_start_token_id', 0, 0),
@@ -132,7 +138,7 @@ export class T5 extends PretrainedModel implements Seq2SeqLM {
       architectures: ['T5ForConditionalGeneration'], model_type: 't5', vocab_size: c.vocabSize, d_model: c.dModel, d_kv: c.dKv, d_ff: c.dFf,
       num_layers: c.numLayers, num_decoder_layers: c.numDecoderLayers, num_heads: c.numHeads, relative_attention_num_buckets: c.numBuckets,
       relative_attention_max_distance: c.maxDistance, dropout_rate: 0.1, layer_norm_epsilon: c.layerNormEps, initializer_factor: 1.0,
-      feed_forward_proj: proj, is_encoder_decoder: true, tie_word_embeddings: c.tieWordEmbeddings, use_cache: true,
+      feed_forward_proj: proj, is_encoder_decoder: true, tie_word_embeddings: c.tieWordEmbeddings, scale_decoder_outputs: c.scaleDecoderOutputs, use_cache: true,
       pad_token_id: c.padTokenId, eos_token_id: c.eosTokenId, decoder_start_token_id: c.decoderStartTokenId, torch_dtype: 'float32',
     };
   }
@@ -207,7 +213,7 @@ export class T5 extends PretrainedModel implements Seq2SeqLM {
   /** Decoder logits `[B, T, vocab]`. */
   decode(decoderIds: readonly (readonly number[])[], encoderStates: Tensor, encoderMask?: readonly (readonly number[])[], cache?: KVCache): Tensor {
     const h = this.decoderStates(decoderIds, encoderStates, encoderMask, cache);
-    if (this.config.tieWordEmbeddings) return linear(tf.mul(h, this.config.dModel ** -0.5), this.w('shared.weight'));
-    return linear(h, this.w('lm_head.weight'));
+    const scaled = this.config.scaleDecoderOutputs ? tf.mul(h, this.config.dModel ** -0.5) : h;
+    return linear(scaled, this.w(this.config.tieWordEmbeddings ? 'shared.weight' : 'lm_head.weight'));
   }
 }

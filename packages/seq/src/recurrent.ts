@@ -233,6 +233,8 @@ export class RecurrentLayer {
       if (c.kind === 'lstm' && bad(init.c)) throw new InputError(`initial c must have shape ${JSON.stringify(want)}`, { field: 'initialState.c' });
     }
     const needMask = lengths !== undefined && Array.from(lengths).some((L) => L < T);
+    // Steps before the shortest sequence ends need no mask: every row is inside its sequence.
+    const minLen = needMask ? Math.min(...Array.from(lengths!)) : T;
     const returnSequences = options.returnSequences ?? true;
 
     const [outT, hT, cT] = tf.tidy((): Tensor[] => {
@@ -281,7 +283,7 @@ export class RecurrentLayer {
             } else {
               hNew = rnnStep(xp, h, w, c.nonlinearity);
             }
-            if (needMask) {
+            if (needMask && t >= minLen) {
               // Packed semantics: inside the sequence take the new state, past its end keep the old one.
               const out = tf.mul(hNew, keep[t]!) as Tensor2D;
               seq[t] = out;

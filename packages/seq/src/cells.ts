@@ -1,5 +1,6 @@
 import { tf } from '@llm/core';
 import type { Tensor1D, Tensor2D } from '@llm/core';
+import { linearT, matMulFast } from './matmul.js';
 
 /**
  * The three recurrent cells, one time step each, written with plain tensor ops so every gate is
@@ -27,6 +28,8 @@ export interface CellWeights {
   biasIh?: Tensor1D;
   /** `[G·H]`, or absent when the layer has no bias. */
   biasHh?: Tensor1D;
+  /** `weightHhᵀ`, when the caller transposed it once for a whole sequence (an optimisation; see {@link matMulFast}). */
+  weightHhT?: Tensor2D;
 }
 
 /** Which cell. */
@@ -44,12 +47,12 @@ export const GATE_NAMES: Readonly<Record<CellKind, readonly string[]>> = {
 
 /** `x·W_ihᵀ + b_ih` for a batch of single steps `x` `[B, input]` → `[B, G·H]`. */
 export function projectInput(x: Tensor2D, w: CellWeights): Tensor2D {
-  const p = tf.matMul(x, w.weightIh, false, true);
+  const p = linearT(x, w.weightIh);
   return (w.biasIh ? tf.add(p, w.biasIh) : p) as Tensor2D;
 }
 
 function projectHidden(h: Tensor2D, w: CellWeights): Tensor2D {
-  const p = tf.matMul(h, w.weightHh, false, true);
+  const p = w.weightHhT ? matMulFast(h, w.weightHhT) : linearT(h, w.weightHh);
   return (w.biasHh ? tf.add(p, w.biasHh) : p) as Tensor2D;
 }
 

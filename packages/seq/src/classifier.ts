@@ -7,6 +7,7 @@ import type { CellKind } from './cells.js';
 import { RecurrentLayer, dropoutWithRng } from './recurrent.js';
 import { readStateDict, writeStateDict, type FloatTensor } from './state-dict.js';
 import { WordTokenizer } from './vocab.js';
+import { linearT } from './matmul.js';
 
 /**
  * A recurrent text classifier: token ids → embedding → (Bi)RNN/LSTM/GRU → pooling → dense →
@@ -221,7 +222,7 @@ export class RecurrentClassifier {
         }
       }
       if (training) feats = dropoutWithRng(feats, this.config.dropout, options.rng!.split('fc'));
-      return tf.add(tf.matMul(feats, this.fcWeight, false, true), this.fcBias) as Tensor2D;
+      return tf.add(linearT(feats, this.fcWeight as unknown as Tensor2D), this.fcBias) as Tensor2D;
     });
   }
 

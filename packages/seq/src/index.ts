@@ -12,3 +12,4 @@ export * from './classifier.js';
 export * from './metrics.js';
 export * from './train.js';
 export * from './data.js';
+export * from './matmul.js';

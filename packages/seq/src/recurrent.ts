@@ -1,5 +1,6 @@
 import { ConfigError, InputError, Rng, tf } from '@llm/core';
 import type { Tensor, Tensor1D, Tensor2D, Tensor3D, Variable } from '@llm/core';
+import { linearT } from './matmul.js';
 import { GATE_COUNT, gruStep, lstmStep, rnnStep, type CellKind, type CellWeights } from './cells.js';
 
 /**
@@ -259,11 +260,12 @@ export class RecurrentLayer {
         const outs: Tensor3D[] = [];
         for (let d = 0; d < D; d++) {
           const reverse = d === 1;
-          const w = this.cellWeights(l, reverse);
+          const w = { ...this.cellWeights(l, reverse) };
+          w.weightHhT = tf.transpose(w.weightHh); // once per sequence, not per step
           const idx = l * D + d;
           const inSize = layerInput.shape[2];
           // Project every step at once: [B·T, F] · W_ihᵀ + b_ih → [T, B, G·H], one slice per step.
-          let proj = tf.matMul(tf.reshape(layerInput, [B * T, inSize]), w.weightIh, false, true) as Tensor2D;
+          let proj = linearT(tf.reshape(layerInput, [B * T, inSize]), w.weightIh);
           if (w.biasIh) proj = tf.add(proj, w.biasIh) as Tensor2D;
           const steps = tf.unstack(tf.transpose(tf.reshape(proj, [B, T, -1]), [1, 0, 2])) as Tensor2D[];
           let h: Tensor2D = h0 ? h0[idx]! : zeros;

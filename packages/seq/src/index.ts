@@ -13,3 +13,4 @@ export * from './metrics.js';
 export * from './train.js';
 export * from './data.js';
 export * from './matmul.js';
+export * from './bow.js';

@@ -10,6 +10,7 @@
  *
  * (Imports the built packages by path: examples/ has no package.json in this branch.)
  */
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { initBackend, formatTable } from '../../../packages/core/dist/index.js';
 import { evaluateClassifier, loadFineFoods, majorityBaseline, trainBagOfWords, trainClassifier } from '../../../packages/seq/dist/index.js';
@@ -49,10 +50,11 @@ const models = [
 ];
 for (const [name, model] of models) {
   if (!only.has(name)) continue;
+  rmSync(join(out, name), { recursive: true, force: true }); // each run starts fresh
   t0 = performance.now();
   const res = await trainClassifier({
     train: data.train, dev: data.dev, model: { ...model, embeddingDim: 64, hiddenSize: 64, pooling: 'max', maxLength: 120, dropout: 0.2 },
-    epochs, learningRate: 5e-3, patience: 2, seed: 1, outDir: join(out, `${name}-${Date.now()}`),
+    epochs, learningRate: 5e-3, patience: 2, seed: 1, outDir: join(out, name),
     log: (l) => console.log(`  ${name}: ${l}`),
   });
   const seconds = ((performance.now() - t0) / 1000).toFixed(0);

@@ -49,7 +49,7 @@ export interface TrainOptions {
   epochs?: number;
   /** Default 32. */
   batchSize?: number;
-  /** Adam's learning rate. Default 2e-3. */
+  /** Adam's learning rate. Default 5e-3. */
   learningRate?: number;
   /** Stop after this many epochs without a better dev score. Default 2. */
   patience?: number;
@@ -213,7 +213,7 @@ export async function trainClassifier(options: TrainOptions): Promise<TrainResul
   if (dev.length === 0) throw new InputError('no dev examples (early stopping needs a dev set)');
   const epochs = options.epochs ?? 8;
   const batchSize = options.batchSize ?? 32;
-  const lr = options.learningRate ?? 2e-3;
+  const lr = options.learningRate ?? 5e-3;
   const patience = options.patience ?? 2;
   const monitor = options.monitor ?? 'macroF1';
   const clip = options.clipNorm ?? 5;

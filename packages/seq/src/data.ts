@@ -5,7 +5,7 @@ import { InputError, NotFoundError, datasetRows, hashSplit, readTsv, throwIfAbor
 import type { LabelledText } from './train.js';
 
 /**
- * Labelled text for the classifier: any TSV with a text and a label column, the bundled
+ * Labelled text for the classifier. Sources: a TSV with a text and a label column, the bundled
  * fine-foods reviews split by hash, and the IMDB folder layout (`aclImdb/{train,test}/{pos,neg}/*.txt`).
  */
 

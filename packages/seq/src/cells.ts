@@ -1,6 +1,6 @@
 import { tf } from '@llm/core';
 import type { Tensor1D, Tensor2D } from '@llm/core';
-import { linearT, matMulFast } from './matmul.js';
+import { linearT, matMulFast } from './fast.js';
 
 /**
  * The three recurrent cells, one time step each, written with plain tensor ops so every gate is

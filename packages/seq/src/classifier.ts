@@ -7,7 +7,7 @@ import type { CellKind } from './cells.js';
 import { RecurrentLayer, dropoutWithRng } from './recurrent.js';
 import { readStateDict, writeStateDict, type FloatTensor } from './state-dict.js';
 import { WordTokenizer } from './vocab.js';
-import { linearT } from './matmul.js';
+import { linearT } from './fast.js';
 
 /**
  * A recurrent text classifier: token ids → embedding → (Bi)RNN/LSTM/GRU → pooling → dense →

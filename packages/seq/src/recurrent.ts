@@ -1,6 +1,6 @@
 import { ConfigError, InputError, Rng, tf } from '@llm/core';
 import type { Tensor, Tensor1D, Tensor2D, Tensor3D, Variable } from '@llm/core';
-import { linearT } from './matmul.js';
+import { linearT, stackFast, unstackFast } from './fast.js';
 import { GATE_COUNT, gruStep, lstmStep, rnnStep, type CellKind, type CellWeights } from './cells.js';
 
 /**
@@ -267,7 +267,7 @@ export class RecurrentLayer {
           // Project every step at once: [B·T, F] · W_ihᵀ + b_ih → [T, B, G·H], one slice per step.
           let proj = linearT(tf.reshape(layerInput, [B * T, inSize]), w.weightIh);
           if (w.biasIh) proj = tf.add(proj, w.biasIh) as Tensor2D;
-          const steps = tf.unstack(tf.transpose(tf.reshape(proj, [B, T, -1]), [1, 0, 2])) as Tensor2D[];
+          const steps = unstackFast<Tensor2D>(tf.transpose(tf.reshape(proj, [B, T, -1]), [1, 0, 2]));
           let h: Tensor2D = h0 ? h0[idx]! : zeros;
           let cs: Tensor2D = c0 ? c0[idx]! : zeros;
           const seq: Tensor2D[] = new Array<Tensor2D>(T);
@@ -299,7 +299,7 @@ export class RecurrentLayer {
           }
           hN.push(h);
           if (c.kind === 'lstm') cN.push(cs);
-          if (returnSequences || l < c.numLayers - 1) outs.push(tf.stack(seq, 1) as Tensor3D);
+          if (returnSequences || l < c.numLayers - 1) outs.push(tf.transpose(stackFast(seq), [1, 0, 2]) as Tensor3D);
         }
         if (outs.length === 0) break;
         let out = D === 1 ? outs[0]! : (tf.concat(outs, 2) as Tensor3D);

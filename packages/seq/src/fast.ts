@@ -27,3 +27,32 @@ export const matMulFast: (a: Tensor2D, b: Tensor2D) => Tensor2D = tf.customGrad(
 export function linearT(x: Tensor2D, weight: Tensor2D): Tensor2D {
   return matMulFast(x, tf.transpose(weight));
 }
+
+/**
+ * `tf.unstack(x)` along axis 0, by halving recursively. On the wasm backend every output of
+ * `Unpack`/`SplitV` costs time in proportion to the whole input, so unstacking T steps costs
+ * O(T²); halving costs O(T log T) (measured: [200, 32, 512] in 0.48 s instead of 4.3 s). The
+ * gradient (concat at each level) stays linear.
+ */
+export function unstackFast<T extends Tensor>(x: Tensor): T[] {
+  const n = x.shape[0]!;
+  if (n === 1) return [tf.reshape(x, x.shape.slice(1)) as T];
+  const h = n >> 1;
+  const [a, b] = tf.split(x, [h, n - h], 0);
+  return [...unstackFast<T>(a!), ...unstackFast<T>(b!)];
+}
+
+/**
+ * `tf.stack(xs)` along axis 0 whose gradient unstacks with {@link unstackFast} (tfjs's own
+ * gradient of `stack` is an `unstack`, quadratic on wasm).
+ */
+export function stackFast(xs: readonly Tensor[]): Tensor {
+  const f = tf.customGrad(((...args: unknown[]) => {
+    const inputs = args.slice(0, -1) as Tensor[];
+    return {
+      value: tf.stack(inputs),
+      gradFunc: (dy: Tensor) => unstackFast(dy),
+    };
+  }) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (...t: Tensor[]) => Tensor;
+  return f(...xs);
+}

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { ConfigError, commandAction, formatTable } from '@llm/core';
+import { ConfigError, InputError, commandAction, formatTable } from '@llm/core';
 import type { CellKind } from './cells.js';
 import type { Pooling } from './classifier.js';
 import type { LabelledText, TrainResult } from './train.js';
@@ -148,7 +148,7 @@ export function register(program: Command): void {
     .option('--text-col <name>', 'text column', 'review');
   commandAction(predict, async (cmd: Command) => {
     const o = cmd.opts<{ model: string; in: string; textCol: string }>();
-    const { initBackend, readTsv, InputError } = await import('@llm/core');
+    const { initBackend, readTsv } = await import('@llm/core');
     const { RecurrentClassifier } = await import('./classifier.js');
     const { cleanReview } = await import('./data.js');
     await initBackend();
@@ -171,10 +171,10 @@ export function register(program: Command): void {
 
   const evalCmd = dataOptions(seq.command('eval').description('accuracy, macro-F1 and per-class scores of a model against the majority baseline'))
     .requiredOption('--model <dir>', 'model folder')
-    .option('--split <name>', 'which split of --dataset/--data/--imdb to score: dev | test', 'test');
+    .option('--split <name>', 'which rows to score: dev | test (of the 80/10/10 hash split, or --dev / the IMDB test folder) | all (every row of --data)', 'test');
   commandAction(evalCmd, async (cmd: Command) => {
     const o = cmd.opts<DataOpts & { model: string; split: string }>();
-    if (o.split !== 'dev' && o.split !== 'test') throw new ConfigError(`--split must be dev or test, got '${o.split}'`, { field: 'split' });
+    if (!['dev', 'test', 'all'].includes(o.split)) throw new ConfigError(`--split must be dev, test or all, got '${o.split}'`, { field: 'split' });
     const { initBackend } = await import('@llm/core');
     const { RecurrentClassifier } = await import('./classifier.js');
     const { evaluateClassifier } = await import('./train.js');
@@ -182,7 +182,8 @@ export function register(program: Command): void {
     await initBackend();
     return withSigint(async (signal) => {
       const splits = await loadSplits(o, signal);
-      const rows: LabelledText[] = o.data !== undefined && o.dev === undefined && splits.test.length === 0 ? splits.train : splits[o.split as 'dev' | 'test'];
+      const rows: LabelledText[] = o.split === 'all' ? [...splits.train, ...splits.dev, ...splits.test] : splits[o.split as 'dev' | 'test'];
+      if (rows.length === 0) throw new InputError(`no rows in the '${o.split}' split`, { field: 'split' });
       const model = await RecurrentClassifier.load(o.model);
       const rep = await evaluateClassifier(model, rows, { signal });
       const idx = new Map(model.config.labels.map((l, i) => [l, i]));

@@ -73,3 +73,12 @@ describe('bag-of-words baseline', () => {
     expect(m.predict(['awful, stale and overpriced. never again', 'the best coffee ever, love love love it'])).toEqual([m.labels.indexOf('other'), m.labels.indexOf('great')]);
   });
 });
+
+describe('weightedCrossEntropy', () => {
+  it('matches PyTorch CrossEntropyLoss(weight=…) on a hand-computed case', async () => {
+    const { weightedCrossEntropy } = await import('../src/index.js');
+    const loss = weightedCrossEntropy(tf.tensor2d([[0, 0], [1, 0]]), Int32Array.from([0, 1]), [1, 3]);
+    const expected = (1 * Math.log(2) + 3 * Math.log(1 + Math.E)) / 4;
+    expect((await loss.data())[0]).toBeCloseTo(expected, 5);
+  });
+});

@@ -1,7 +1,7 @@
 import { ConfigError, InputError, Rng, tf } from '@llm/core';
 import type { Tensor, Tensor1D, Tensor2D, Tensor3D, Variable } from '@llm/core';
 import { linearT, stackFast, unstackFast } from './fast.js';
-import { GATE_COUNT, gruStep, lstmStep, rnnStep, type CellKind, type CellWeights } from './cells.js';
+import { GATE_COUNT, gruStep, lstmStepPacked, rnnStep, type CellKind, type CellWeights } from './cells.js';
 
 /**
  * A recurrent layer (SimpleRNN, LSTM or GRU): stacked, optionally bidirectional, with dropout
@@ -260,46 +260,57 @@ export class RecurrentLayer {
         const outs: Tensor3D[] = [];
         for (let d = 0; d < D; d++) {
           const reverse = d === 1;
-          const w = { ...this.cellWeights(l, reverse) };
-          w.weightHhT = tf.transpose(w.weightHh); // once per sequence, not per step
+          const w: CellWeights & { weightHhT: Tensor2D } = { ...this.cellWeights(l, reverse), weightHhT: tf.transpose(this.cellWeights(l, reverse).weightHh) }; // Wᵀ once per sequence
           const idx = l * D + d;
           const inSize = layerInput.shape[2];
           // Project every step at once: [B·T, F] · W_ihᵀ + b_ih → [T, B, G·H], one slice per step.
           let proj = linearT(tf.reshape(layerInput, [B * T, inSize]), w.weightIh);
           if (w.biasIh) proj = tf.add(proj, w.biasIh) as Tensor2D;
+          if (c.kind !== 'gru' && w.biasHh) {
+            // LSTM and SimpleRNN only use b_ih + b_hh: add b_hh once for the whole sequence, not per step.
+            proj = tf.add(proj, w.biasHh) as Tensor2D;
+            delete w.biasHh;
+          }
           const steps = unstackFast<Tensor2D>(tf.transpose(tf.reshape(proj, [B, T, -1]), [1, 0, 2]));
           let h: Tensor2D = h0 ? h0[idx]! : zeros;
           let cs: Tensor2D = c0 ? c0[idx]! : zeros;
           const seq: Tensor2D[] = new Array<Tensor2D>(T);
-          for (let s = 0; s < T; s++) {
-            const t = reverse ? T - 1 - s : s;
-            const xp = steps[t]!;
-            let hNew: Tensor2D;
-            let cNew: Tensor2D | undefined;
-            if (c.kind === 'lstm') {
-              const r = lstmStep(xp, h, cs, w);
-              hNew = r.h;
-              cNew = r.c;
-            } else if (c.kind === 'gru') {
-              hNew = gruStep(xp, h, w);
-            } else {
-              hNew = rnnStep(xp, h, w, c.nonlinearity);
+          const needSeq = returnSequences || l < c.numLayers - 1;
+          if (c.kind === 'lstm') {
+            // Packed [h | c] state through the fused step (same equations as lstmStep, backward written out).
+            let hc = tf.concat([h, cs], 1) as Tensor2D;
+            for (let s = 0; s < T; s++) {
+              const t = reverse ? T - 1 - s : s;
+              const next = lstmStepPacked(steps[t]!, hc, w.weightHhT);
+              if (needMask && t >= minLen) {
+                const kept = tf.mul(next, keep[t]!) as Tensor2D;
+                hc = tf.add(kept, tf.mul(hc, hold[t]!)) as Tensor2D;
+                if (needSeq) seq[t] = tf.slice(kept, [0, 0], [B, H]);
+              } else {
+                hc = next;
+                if (needSeq) seq[t] = tf.slice(next, [0, 0], [B, H]);
+              }
             }
-            if (needMask && t >= minLen) {
-              // Packed semantics: inside the sequence take the new state, past its end keep the old one.
-              const out = tf.mul(hNew, keep[t]!) as Tensor2D;
-              seq[t] = out;
-              h = tf.add(out, tf.mul(h, hold[t]!)) as Tensor2D;
-              if (cNew) cs = tf.add(tf.mul(cNew, keep[t]!), tf.mul(cs, hold[t]!)) as Tensor2D;
-            } else {
-              seq[t] = hNew;
-              h = hNew;
-              if (cNew) cs = cNew;
+            [h, cs] = tf.split(hc, 2, 1) as Tensor2D[] as [Tensor2D, Tensor2D];
+          } else {
+            for (let s = 0; s < T; s++) {
+              const t = reverse ? T - 1 - s : s;
+              const xp = steps[t]!;
+              const hNew = c.kind === 'gru' ? gruStep(xp, h, w) : rnnStep(xp, h, w, c.nonlinearity);
+              if (needMask && t >= minLen) {
+                // Packed semantics: inside the sequence take the new state, past its end keep the old one.
+                const out = tf.mul(hNew, keep[t]!) as Tensor2D;
+                seq[t] = out;
+                h = tf.add(out, tf.mul(h, hold[t]!)) as Tensor2D;
+              } else {
+                seq[t] = hNew;
+                h = hNew;
+              }
             }
           }
           hN.push(h);
           if (c.kind === 'lstm') cN.push(cs);
-          if (returnSequences || l < c.numLayers - 1) outs.push(tf.transpose(stackFast(seq), [1, 0, 2]) as Tensor3D);
+          if (needSeq) outs.push(tf.transpose(stackFast(seq), [1, 0, 2]) as Tensor3D);
         }
         if (outs.length === 0) break;
         let out = D === 1 ? outs[0]! : (tf.concat(outs, 2) as Tensor3D);

@@ -10,6 +10,7 @@ import { register as registerQuant } from '@llm/quant/cli';
 import { register as registerLora } from '@llm/lora/cli';
 import { register as registerEmbeddings } from '@llm/embeddings/cli';
 import { register as registerTokenize } from '@llm/tokenize/cli';
+import { register as registerSeq } from '@llm/seq/cli';
 
 /** The version printed by `llm --version`. */
 export const CLI_VERSION = '0.1.0';
@@ -31,6 +32,7 @@ export function buildProgram(): Command {
   registerTourCommand(program);
   registerTokenize(program);
   registerEmbeddings(program);
+  registerSeq(program);
   registerTransformer(program);
   registerQuant(program);
   registerLora(program);

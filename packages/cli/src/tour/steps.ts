@@ -8,6 +8,7 @@ import { serveStep } from './serve.js';
 import { quantStep } from './quant.js';
 import { embeddingsStep } from './embeddings.js';
 import { tokenizeStep } from './tokenize.js';
+import { seqStep } from './seq.js';
 
 /**
  * Level 0: the runtime. Chooses the backend, probes its speed, lists the bundled data, and
@@ -96,7 +97,7 @@ const runtimeStep: TourStep = {
 };
 
 /** Steps that run, in order. Each curriculum package adds its own as it lands. */
-export const TOUR_STEPS: readonly TourStep[] = [runtimeStep, tokenizeStep, embeddingsStep, quantStep, ragStep, evalStep, serveStep];
+export const TOUR_STEPS: readonly TourStep[] = [runtimeStep, tokenizeStep, embeddingsStep, seqStep, quantStep, ragStep, evalStep, serveStep];
 
 /** Stages not yet built: the report lists them so a learner sees what is coming. */
 export const PENDING_STAGES: readonly PendingStage[] = [

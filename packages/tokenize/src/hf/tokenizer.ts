@@ -232,6 +232,14 @@ export class HfTokenizer implements Tokenizer {
     const pushSpecial = (token: string, id: number, type: number) => {
       enc.ids.push(id); enc.tokens.push(token); enc.offsets.push([0, 0]); enc.typeIds.push(type); enc.attentionMask.push(1); enc.specialTokensMask.push(1);
     };
+    // A ByteLevel post-processor with trim_offsets moves offsets past the spaces a token carries
+    // ("Ġand" covers "and", not " and"), as HF does whether or not special tokens are added.
+    const all = this.postProcessor;
+    const byteLevel = all?.type === 'ByteLevel' ? all : all?.type === 'Sequence' ? all.processors.find((q) => q.type === 'ByteLevel') : undefined;
+    if (byteLevel && byteLevel.type === 'ByteLevel' && byteLevel.trim_offsets) {
+      trimByteLevelOffsets(a, byteLevel.add_prefix_space);
+      if (b) trimByteLevelOffsets(b, byteLevel.add_prefix_space);
+    }
     const pp = addSpecial ? this.postProcessor : null;
     const apply = (p: PostProcessorConfig | null): boolean => {
       if (!p) return false;
@@ -543,4 +551,32 @@ export function decodeTokens(cfg: DecoderConfig, tokens: string[]): string[] {
 function cleanup(s: string): string {
   return s.replace(/ \./g, '.').replace(/ \?/g, '?').replace(/ !/g, '!').replace(/ ,/g, ',').replace(/ ' /g, "'")
     .replace(/ n't/g, "n't").replace(/ 'm/g, "'m").replace(/ do not/g, " don't").replace(/ 's/g, "'s").replace(/ 've/g, "'ve").replace(/ 're/g, "'re");
+}
+
+const SPACE_CHAR = '\u0120'; // 'Ġ', the byte-level alphabet's space
+
+function isTrimmable(c: string): boolean {
+  return c === SPACE_CHAR || /\s/u.test(c);
+}
+
+/** HF's `process_offsets` for byte-level tokens (processors/byte_level.rs). */
+function trimByteLevelOffsets(seq: Seq, addPrefixSpace: boolean): void {
+  for (let i = 0; i < seq.ids.length; i++) {
+    if (seq.special[i]) continue;
+    const chars = [...(seq.tokens[i] ?? '')];
+    let leading = 0;
+    while (leading < chars.length && isTrimmable(chars[leading]!)) leading++;
+    let trailing = 0;
+    while (trailing < chars.length - leading && isTrimmable(chars[chars.length - 1 - trailing]!)) trailing++;
+    if (leading === 0 && trailing === 0) continue;
+    const o = seq.offsets[i]!;
+    let [start, end] = o;
+    if (leading > 0) {
+      const isFirst = i === 0 || start === 0;
+      if (isFirst && addPrefixSpace && leading === 1) leading = 0;
+      start = Math.min(start + leading, end);
+    }
+    if (trailing > 0 && end >= trailing) end = Math.max(end - trailing, start);
+    seq.offsets[i] = [start, end];
+  }
 }

@@ -14,6 +14,7 @@ import {
   SafetensorsFile,
   toFloat32,
   writeJsonAtomic,
+  writeFileAtomic,
   writeSafetensors,
   type SafeTensor,
 } from '@llm/core';
@@ -229,7 +230,19 @@ export async function writeCheckpoint(dir: string, config: Record<string, unknow
     await writeJsonAtomic(join(dir, 'model.safetensors.index.json'), { metadata: { total_size: total }, weight_map: weightMap });
     written.push('model.safetensors.index.json');
   }
-  await writeJsonAtomic(join(dir, 'config.json'), config);
+  await writeFileAtomic(join(dir, 'config.json'), hfConfigJson(config));
   written.push('config.json');
   return written;
+}
+
+/** Keys whose values transformers' (strict, since v5) config classes type as float. */
+const FLOAT_KEY = /(?:^|_)(?:eps|epsilon|dropout|dropout_rate|pdrop|prob|initializer_range|initializer_factor|rope_theta|layer_norm_eps|rms_norm_eps)$/;
+
+/**
+ * `config.json` text as Python's `json` writes it: floats keep a decimal point (`1.0`, not `1`),
+ * which transformers 5 requires for float fields such as `initializer_factor`.
+ */
+export function hfConfigJson(config: Record<string, unknown>): string {
+  const marked = JSON.stringify(config, (key, value: unknown) => (typeof value === 'number' && Number.isInteger(value) && FLOAT_KEY.test(key) ? `@@float:${value}.0@@` : value), 2);
+  return `${marked.replace(/"@@float:(-?\d+\.0)@@"/g, '$1')}\n`;
 }

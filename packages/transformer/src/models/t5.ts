@@ -40,6 +40,8 @@ export interface T5Config {
    * stores it as `scale_decoder_outputs`; older configs imply it from `tie_word_embeddings`.
    */
   scaleDecoderOutputs: boolean;
+  /** `dropout_rate` (used in training). */
+  dropoutRate: number;
   padTokenId: number;
   eosTokenId: number;
   decoderStartTokenId: number;
@@ -68,6 +70,7 @@ export function t5ConfigFromHf(raw: Record<string, unknown>, file?: string): T5C
     activation: act as ActivationName,
     tieWordEmbeddings: r.bool('tie_word_embeddings', true),
     scaleDecoderOutputs: r.bool('scale_decoder_outputs', r.bool('tie_word_embeddings', true)),
+    dropoutRate: r.num('dropout_rate', 0.1),
     padTokenId: r.int('pad_token_id', 0, 0),
     eosTokenId: r.int('eos_token_id', 1, 0),
     decoderStartTokenId: r.int('decoder_start_token_id', 0, 0),
@@ -137,7 +140,7 @@ export class T5 extends PretrainedModel implements Seq2SeqLM {
     return {
       architectures: ['T5ForConditionalGeneration'], model_type: 't5', vocab_size: c.vocabSize, d_model: c.dModel, d_kv: c.dKv, d_ff: c.dFf,
       num_layers: c.numLayers, num_decoder_layers: c.numDecoderLayers, num_heads: c.numHeads, relative_attention_num_buckets: c.numBuckets,
-      relative_attention_max_distance: c.maxDistance, dropout_rate: 0.1, layer_norm_epsilon: c.layerNormEps, initializer_factor: 1.0,
+      relative_attention_max_distance: c.maxDistance, dropout_rate: c.dropoutRate, layer_norm_epsilon: c.layerNormEps, initializer_factor: 1.0,
       feed_forward_proj: proj, is_encoder_decoder: true, tie_word_embeddings: c.tieWordEmbeddings, scale_decoder_outputs: c.scaleDecoderOutputs, use_cache: true,
       pad_token_id: c.padTokenId, eos_token_id: c.eosTokenId, decoder_start_token_id: c.decoderStartTokenId, torch_dtype: 'float32',
     };

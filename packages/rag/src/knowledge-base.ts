@@ -45,6 +45,8 @@ export interface RetrieveOptions {
   minScore?: number;
   /** Diversify with maximal marginal relevance (needs an embedder); λ in [0, 1], 1 = pure relevance. */
   mmrLambda?: number;
+  /** Hybrid: reciprocal-rank-fusion weights of the BM25 and dense rankings. Default [1, 1]. */
+  fusionWeights?: readonly [number, number];
   /** Candidates taken from each retriever before fusion. Default max(50, 5k). */
   candidates?: number;
   /** Re-order the final candidates (e.g. a cross-encoder). */
@@ -184,7 +186,7 @@ export class KnowledgeBase {
     };
     if (mode === 'bm25') ranked = this.lexical().search(question, options.filter ? n * 4 : n).filter((h) => passes(h.id));
     else if (mode === 'dense') ranked = await dense();
-    else ranked = reciprocalRankFusion([this.lexical().search(question, options.filter ? n * 4 : n).filter((h) => passes(h.id)).slice(0, n), await dense()]);
+    else ranked = reciprocalRankFusion([this.lexical().search(question, options.filter ? n * 4 : n).filter((h) => passes(h.id)).slice(0, n), await dense()], { weights: options.fusionWeights });
     if (options.minScore !== undefined) ranked = ranked.filter((r) => r.score >= options.minScore!);
     let picked = ranked.slice(0, options.mmrLambda !== undefined ? n : k);
     if (options.mmrLambda !== undefined) {

@@ -1,13 +1,3 @@
-import { defineConfig } from 'tsup';
+import { packageConfig } from '../../tsup.base.js';
 
-export default defineConfig({
-  entry: ['src/index.ts', 'src/cli.ts'],
-  format: ['esm', 'cjs'],
-  dts: true,
-  sourcemap: true,
-  clean: true,
-  target: 'node20',
-  splitting: false,
-  shims: true,
-  external: ['better-sqlite3'],
-});
+export default packageConfig(['src/index.ts', 'src/cli.ts'], { external: ['better-sqlite3'] });

@@ -25,3 +25,4 @@ export { registerNativeBackend, loadNativeAddon, nativeStatus, nativeAddonCandid
 export type { NativeAddon, NativeIsa, NativeStatus } from './backend/native.js';
 export * from './cli/kit.js';
 export * from './formats/gguf.js';
+export * from './math/vector.js';

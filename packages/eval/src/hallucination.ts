@@ -6,7 +6,7 @@
  *
  * @packageDocumentation
  */
-import { ConfigError, throwIfAborted, type Embedder } from '@llm/core';
+import { cosine, ConfigError, throwIfAborted, type Embedder } from '@llm/core';
 import { PorterStemmer } from './rouge/porter.js';
 
 /** A piece of text with its character offsets in the source. */
@@ -108,19 +108,8 @@ export function lexicalSupport(claim: string, passage: string): number {
   return hit / c.length;
 }
 
-/** Cosine similarity of two vectors. */
-export function cosine(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  if (a.length !== b.length) throw new ConfigError(`vector lengths differ: ${a.length} vs ${b.length}`);
-  let dot = 0;
-  let na = 0;
-  let nb = 0;
-  for (let i = 0; i < a.length; i++) {
-    dot += a[i]! * b[i]!;
-    na += a[i]! * a[i]!;
-    nb += b[i]! * b[i]!;
-  }
-  return na === 0 || nb === 0 ? 0 : dot / Math.sqrt(na * nb);
-}
+/** Cosine similarity of two vectors (from `@llm/core`). */
+export { cosine };
 
 /** Options of {@link scoreSupport}. */
 export interface SupportOptions {

@@ -1,4 +1,4 @@
-import { InputError, throwIfAborted, type Embedder } from '@llm/core';
+import { cosine, InputError, throwIfAborted, type Embedder } from '@llm/core';
 
 /** One passage the answer rests on. */
 export interface RagCitation {
@@ -113,14 +113,3 @@ function tokens(s: string): string[] {
   return s.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [];
 }
 
-function cosine(a: Float32Array, b: Float32Array): number {
-  let dot = 0;
-  let na = 0;
-  let nb = 0;
-  for (let i = 0; i < a.length; i++) {
-    dot += a[i]! * b[i]!;
-    na += a[i]! * a[i]!;
-    nb += b[i]! * b[i]!;
-  }
-  return na > 0 && nb > 0 ? dot / Math.sqrt(na * nb) : 0;
-}

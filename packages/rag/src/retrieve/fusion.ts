@@ -1,3 +1,4 @@
+import { cosine } from '@llm/core';
 /**
  * Reciprocal rank fusion (Cormack et al. 2009): score(d) = Σ_lists 1 / (k + rank_list(d)).
  * Robust to the different score scales of BM25 and cosine similarity.
@@ -12,18 +13,7 @@ export function reciprocalRankFusion(lists: ReadonlyArray<ReadonlyArray<{ id: st
   return [...scores.entries()].map(([id, score]) => ({ id, score })).sort((a, b) => b.score - a.score || (a.id < b.id ? -1 : 1));
 }
 
-/** Cosine similarity of two vectors. */
-export function cosine(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let dot = 0;
-  let na = 0;
-  let nb = 0;
-  for (let i = 0; i < a.length; i++) {
-    dot += a[i]! * b[i]!;
-    na += a[i]! * a[i]!;
-    nb += b[i]! * b[i]!;
-  }
-  return na === 0 || nb === 0 ? 0 : dot / Math.sqrt(na * nb);
-}
+export { cosine };
 
 /**
  * Maximal marginal relevance (Carbonell & Goldstein 1998): pick `k` of the candidates, each time

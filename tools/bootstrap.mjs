@@ -91,8 +91,11 @@ if (mode === 'setup') {
   build();
 } else if (mode === 'start') {
   build();
-  step('running the curriculum tour (llm tour)');
-  process.exit(run(process.execPath, [join(root, 'packages', 'cli', 'dist', 'bin.js'), 'tour', ...rest]));
+  // Interactive runs end by serving the tour's models and the RAG chatbot (Ctrl-C stops);
+  // scripted runs (CI, no terminal) print the report and exit.
+  const serve = process.stdin.isTTY && !process.env.CI && !rest.includes('--fast') ? ['--serve'] : [];
+  step(`running the curriculum tour (llm tour${serve.length ? ' --serve' : ''})`);
+  process.exit(run(process.execPath, [join(root, 'packages', 'cli', 'dist', 'bin.js'), 'tour', ...serve, ...rest]));
 } else if (mode === 'test') {
   build();
   step('checking import layers and cycles');

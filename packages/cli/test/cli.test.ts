@@ -62,5 +62,8 @@ describe('llm CLI', () => {
     expect(report.steps[0]!.metrics.devAccuracy).toBeGreaterThan(report.steps[0]!.metrics.majority);
     expect(existsSync(join(dir, 'runtime', 'loss.svg'))).toBe(true);
     expect(JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8')).steps).toHaveLength(1);
+    const html = readFileSync(join(dir, 'report.html'), 'utf8');
+    expect(html).toContain('<h2>Level 0');
+    expect(html).toContain('<svg'); // the loss curve, inlined
   });
 });

@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { ConfigError, NotFoundError, type Embedder, type LanguageModel } from '@llm/core';
 import { EmbeddingBatcher } from './batcher.js';
@@ -196,6 +196,18 @@ export class ModelRegistry {
  * ONNX export folders and `.gguf` files, with their guessed kind. Used to find the model the tour
  * produced (`artifacts/tour`). A missing `dir` gives an empty list.
  */
+/** `model_type`s of HF folders that can be served as language models. */
+export const SERVABLE_MODEL_TYPES: ReadonlySet<string> = new Set(['gpt2', 'llama', 'mistral', 't5']);
+
+function modelTypeOf(dir: string): string | undefined {
+  try {
+    const raw = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')) as { model_type?: unknown };
+    return typeof raw.model_type === 'string' ? raw.model_type : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 export function findModels(dir: string, depth = 3): Array<{ path: string; kind: BackendKind }> {
   const out: Array<{ path: string; kind: BackendKind }> = [];
   const walk = (d: string, left: number) => {
@@ -206,9 +218,10 @@ export function findModels(dir: string, depth = 3): Array<{ path: string; kind: 
       return;
     }
     const names = new Set(entries.map((e) => e.name));
-    if (names.has('config.json') && (names.has('model.safetensors') || names.has('onnx'))) {
+    if (names.has('config.json') && (names.has('model.safetensors') || names.has('model.safetensors.index.json') || names.has('onnx'))) {
       const kind = guessKind(d);
-      if (kind) out.push({ path: d, kind });
+      // Only language models can be served as chat/completions models: skip classifiers, encoders.
+      if (kind && SERVABLE_MODEL_TYPES.has(modelTypeOf(d) ?? '')) out.push({ path: d, kind });
       return;
     }
     for (const e of entries.sort((a, b) => a.name.localeCompare(b.name))) {

@@ -71,7 +71,11 @@ describe('llm serve (CLI)', () => {
   it('with no --model, serves the model the tour produced through a registered backend, plus the built-ins', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'serve-tour-'));
     mkdirSync(join(dir, 'transformer', 'gpt-austen'), { recursive: true });
-    writeFileSync(join(dir, 'transformer', 'gpt-austen', 'config.json'), '{}');
+    writeFileSync(join(dir, 'transformer', 'gpt-austen', 'config.json'), '{"model_type": "gpt2"}');
+    // A classifier folder is not a language model: not served.
+    mkdirSync(join(dir, 'seq', 'lstm'), { recursive: true });
+    writeFileSync(join(dir, 'seq', 'lstm', 'config.json'), '{"model_type": "recurrent-classifier"}');
+    writeFileSync(join(dir, 'seq', 'lstm', 'model.safetensors'), '');
     writeFileSync(join(dir, 'transformer', 'gpt-austen', 'model.safetensors'), '');
     expect(findModels(dir).map((m) => [m.path.slice(dir.length), m.kind])).toEqual([['/transformer/gpt-austen', 'native']]);
     const loaded: string[] = [];

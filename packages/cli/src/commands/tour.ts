@@ -46,7 +46,8 @@ export function registerTourCommand(program: Command): void {
       } finally {
         process.removeListener('SIGINT', onSigint);
       }
-      const pending = PENDING_STAGES.filter((p) => !installed(p.package));
+      const present = new Set(TOUR_STEPS.map((s) => s.id));
+      const pending = PENDING_STAGES.filter((p) => !installed(p.package) || !p.steps.some((id) => present.has(id)));
       const total = (performance.now() - t0) / 1000;
       const report = { totalSeconds: Number(total.toFixed(1)), steps: results, pending };
       await writeJsonAtomic(join(artifactsDir, 'report.json'), report);

@@ -99,15 +99,18 @@ const runtimeStep: TourStep = {
 /** Steps that run, in order. Each curriculum package adds its own as it lands. */
 export const TOUR_STEPS: readonly TourStep[] = [runtimeStep, tokenizeStep, embeddingsStep, seqStep, quantStep, ragStep, evalStep, serveStep];
 
-/** Stages not yet built: the report lists them so a learner sees what is coming. */
+/**
+ * The curriculum's stages and the tour steps that show them; a stage with none of its steps in
+ * {@link TOUR_STEPS} is reported as not yet built.
+ */
 export const PENDING_STAGES: readonly PendingStage[] = [
-  { level: 1, title: 'tokenization: BPE and WordPiece', package: '@llm/tokenize' },
-  { level: 1, title: 'word embeddings: Word2Vec, GloVe, FastText', package: '@llm/embeddings' },
-  { level: 1, title: 'LSTM text classifier', package: '@llm/seq' },
-  { level: 2, title: 'transformers: translator, GPT, BERT, T5', package: '@llm/transformer' },
-  { level: 3, title: 'RAG over the Debian PDFs', package: '@llm/rag' },
-  { level: 3, title: 'LoRA, QLoRA, prompt tuning', package: '@llm/lora' },
-  { level: 3, title: 'quantization and GGUF', package: '@llm/quant' },
-  { level: 4, title: 'serving an OpenAI-compatible API', package: '@llm/serve' },
-  { level: 4, title: 'evaluation: BLEU, ROUGE, human eval', package: '@llm/eval' },
+  { level: 1, title: 'tokenization: BPE and WordPiece', package: '@llm/tokenize', steps: ['tokenize'] },
+  { level: 1, title: 'word embeddings: Word2Vec, GloVe, FastText', package: '@llm/embeddings', steps: ['embeddings'] },
+  { level: 1, title: 'LSTM text classifier', package: '@llm/seq', steps: ['seq'] },
+  { level: 2, title: 'transformers: translator, GPT, BERT, T5', package: '@llm/transformer', steps: ['translator', 'gpt-austen', 'bert-qa'] },
+  { level: 3, title: 'RAG over the Debian PDFs', package: '@llm/rag', steps: ['rag'] },
+  { level: 3, title: 'LoRA, QLoRA, prompt tuning', package: '@llm/lora', steps: ['lora'] },
+  { level: 3, title: 'quantization and GGUF', package: '@llm/quant', steps: ['quant'] },
+  { level: 4, title: 'serving an OpenAI-compatible API', package: '@llm/serve', steps: ['serve'] },
+  { level: 4, title: 'evaluation: BLEU, ROUGE, human eval', package: '@llm/eval', steps: ['eval'] },
 ];

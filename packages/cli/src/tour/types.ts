@@ -36,4 +36,6 @@ export interface PendingStage {
   level: 1 | 2 | 3 | 4;
   title: string;
   package: string;
+  /** Ids of the tour steps that show this stage. */
+  steps: readonly string[];
 }

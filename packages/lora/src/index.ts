@@ -6,3 +6,6 @@
 export * from './peft.js';
 export * from './math.js';
 export * from './data.js';
+export * from './adapters.js';
+export * from './prompt-tuning.js';
+export * from './finetune.js';

@@ -67,7 +67,6 @@ export function validateLoraConfig(c: LoraConfig, file?: string): void {
   if (typeof c.lora_dropout !== 'number' || c.lora_dropout < 0 || c.lora_dropout >= 1) throw bad('lora_dropout', `must be in [0, 1), got ${JSON.stringify(c.lora_dropout)}`);
   if (!(typeof c.target_modules === 'string' || (Array.isArray(c.target_modules) && c.target_modules.every((t) => typeof t === 'string')))) throw bad('target_modules', 'must be a list of names or a regular expression');
   if (!['none', 'all', 'lora_only'].includes(c.bias)) throw bad('bias', `must be none, all or lora_only, got ${JSON.stringify(c.bias)}`);
-  if (c.fan_in_fan_out) throw bad('fan_in_fan_out', 'true (GPT-2 Conv1D targets) is not supported yet');
 }
 
 function matchesAny(name: string, spec: string[] | string | null | undefined): boolean {

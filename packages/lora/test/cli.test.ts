@@ -1,0 +1,40 @@
+import { describe, expect, it, vi } from 'vitest';
+import { mkdtempSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Command } from 'commander';
+import { register } from '../src/cli.js';
+
+const peft = fileURLToPath(new URL('../../../fixtures/reference/peft/', import.meta.url));
+
+async function run(args: string[]) {
+  const program = new Command('llm').exitOverride().option('--json').option('--debug');
+  register(program);
+  let out = '';
+  let err = '';
+  const o = vi.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => { out += String(s); return true; });
+  const e = vi.spyOn(process.stderr, 'write').mockImplementation((s: string | Uint8Array) => { err += String(s); return true; });
+  process.exitCode = undefined;
+  try { await program.parseAsync(args, { from: 'user' }); } finally { o.mockRestore(); e.mockRestore(); }
+  const code = typeof process.exitCode === 'number' ? process.exitCode : 0;
+  process.exitCode = undefined;
+  return { out, err, code };
+}
+
+describe('llm lora', () => {
+  it('info reads a PEFT folder; merge writes an HF folder; bad input exits 2', async () => {
+    const info = await run(['lora', 'info', '--adapter', join(peft, 'adapter'), '--json']);
+    expect(info.code).toBe(0);
+    const j = JSON.parse(info.out.trim().split('\n').pop()!) as { trainableParameters: number; modules: unknown[] };
+    expect(j.trainableParameters).toBe(2 * (4 * (32 + 32) + 4 * (32 + 16)));
+    expect(j.modules).toHaveLength(4);
+    const out = mkdtempSync(join(tmpdir(), 'llm-lora-merge-'));
+    const merged = await run(['--debug', 'lora', 'merge', '--base', join(peft, 'llama-base'), '--adapter', join(peft, 'adapter'), '--out', out]);
+    expect(merged.err).toBe('');
+    expect(merged.code).toBe(0);
+    expect(existsSync(join(out, 'model.safetensors'))).toBe(true);
+    const bad = await run(['lora', 'train', '--base', join(peft, 'llama-base'), '--data', join(peft, 'nope.jsonl'), '--out', out, '--method', 'magic']);
+    expect(bad.code).toBe(2);
+  });
+});

@@ -1,0 +1,69 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { initBackend, type Encoding, type Tokenizer } from '@llm/core';
+import { loadCausalLM, type Llama } from '@llm/transformer';
+import { encodeExample, fineTune, loadAdapter, PromptTuning, type TrainingExample } from '../src/index.js';
+
+const base = fileURLToPath(new URL('../../../fixtures/reference/peft/llama-base/', import.meta.url));
+
+/** Test tokenizer: one id per character (2..95), enough to exercise the training paths. */
+const chars: Tokenizer = {
+  vocabSize: 96,
+  specialTokens: {},
+  encode(text: string): Encoding {
+    const ids = [...text].map((c) => 2 + (c.codePointAt(0)! % 94));
+    return { ids, tokens: [...text], offsets: ids.map((_, i) => [i, i + 1]), typeIds: ids.map(() => 0), attentionMask: ids.map(() => 1), specialTokensMask: ids.map(() => 0) };
+  },
+  decode: (ids) => Array.from(ids, (i) => String.fromCharCode(i - 2 + 94)).join(''),
+  tokenToId: () => undefined,
+  idToToken: () => undefined,
+};
+
+const data: TrainingExample[] = [
+  { prompt: 'es: casa en: ', completion: 'house' },
+  { prompt: 'es: perro en: ', completion: 'dog' },
+  { prompt: 'es: gato en: ', completion: 'cat' },
+  { prompt: 'es: agua en: ', completion: 'water' },
+  { text: 'the house of the dog' },
+];
+
+beforeAll(async () => { await initBackend(); });
+
+describe('fine-tuning methods', () => {
+  it('puts no loss on the prompt', () => {
+    const e = encodeExample(chars, { prompt: 'ab', completion: 'cd' }, 1, 100);
+    expect(e.labels).toEqual([-100, -100, e.ids[2], e.ids[3], 1]);
+    expect(encodeExample(chars, { text: 'abcdef' }, undefined, 4).ids.length).toBe(4);
+  });
+
+  it('full, LoRA, QLoRA and prompt tuning all learn; memory and trainable parameters order as expected', async () => {
+    const results: Record<string, { first: number; last: number; trainable: number; base: number; total: number }> = {};
+    for (const method of ['full', 'lora', 'qlora', 'prompt'] as const) {
+      const model = (await loadCausalLM(base)) as Llama;
+      const out = mkdtempSync(join(tmpdir(), `llm-ft-${method}-`));
+      const r = await fineTune(model, chars, data, { method, epochs: 8, batchSize: 5, r: 4, alpha: 8, dropout: 0, numVirtualTokens: 4, seed: 1, out });
+      results[method] = { first: r.losses[0]!, last: r.losses[r.losses.length - 1]!, trainable: r.memory.trainableParameters, base: r.memory.base, total: r.memory.total };
+      expect(r.losses[r.losses.length - 1]!).toBeLessThan(r.losses[0]!);
+      expect(existsSync(join(out, 'loss.svg'))).toBe(true);
+      expect(existsSync(join(out, 'metrics.jsonl'))).toBe(true);
+      if (method === 'lora' || method === 'qlora') expect((await loadAdapter(join(out, 'adapter'))).lora.size).toBe(4);
+      if (method === 'prompt') {
+        const again = await PromptTuning.load(model, join(out, 'adapter'));
+        expect(Array.from(again.embeddings.dataSync())).toEqual(Array.from(r.prompt!.embeddings.dataSync()));
+      }
+      r.lora?.dispose();
+      r.prompt?.dispose();
+      model.dispose();
+    }
+    expect(results.full!.trainable).toBe(results.full!.trainable);
+    expect(results.lora!.trainable).toBe(2 * (4 * (32 + 32) + 4 * (32 + 16)));
+    expect(results.prompt!.trainable).toBe(4 * 32);
+    expect(results.lora!.trainable / results.full!.trainable).toBeLessThan(0.1);
+    expect(results.qlora!.base).toBeLessThan(results.lora!.base);
+    expect(results.qlora!.total).toBeLessThan(results.lora!.total);
+    expect(results.lora!.total).toBeLessThan(results.full!.total);
+  });
+});

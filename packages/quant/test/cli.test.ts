@@ -1,0 +1,59 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Command } from 'commander';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { register } from '../src/cli.js';
+
+async function run(args: string[]): Promise<{ code: number; json: Record<string, unknown> }> {
+  const program = new Command().exitOverride();
+  register(program);
+  const lines: string[] = [];
+  const orig = process.stdout.write.bind(process.stdout);
+  process.stdout.write = ((s: string | Uint8Array) => { lines.push(String(s)); return true; }) as typeof process.stdout.write;
+  process.exitCode = undefined;
+  try {
+    await program.parseAsync(['node', 'llm', ...args, '--json']);
+  } finally {
+    process.stdout.write = orig;
+  }
+  const out = lines.join('').trim().split('\n');
+  const code = process.exitCode ?? 0;
+  process.exitCode = undefined;
+  return { code: Number(code), json: JSON.parse(out[out.length - 1]!) as Record<string, unknown> };
+}
+
+describe('llm quant CLI', () => {
+  let dir: string;
+  beforeAll(() => { dir = mkdtempSync(join(tmpdir(), 'quant-cli-')); });
+
+  it('tiny → convert q8_0 → inspect → run → ppl → tensor', async () => {
+    expect((await run(['quant', 'tiny', '--out', join(dir, 'tiny')])).code).toBe(0);
+    const c = await run(['quant', 'convert', '--model', join(dir, 'tiny'), '--type', 'q8_0', '--out', join(dir, 't.gguf')]);
+    expect(c.code).toBe(0);
+    expect(c.json.bitsPerWeight as number).toBeGreaterThan(8.4);
+    const i = await run(['quant', 'inspect', join(dir, 't.gguf')]);
+    expect(i.json.problem).toBeNull();
+    expect((i.json.tensors as unknown[]).length).toBe(21);
+    expect((i.json.metadata as Record<string, unknown>)['general.architecture']).toBe('llama');
+    const r = await run(['quant', 'run', '--model', join(dir, 't.gguf'), '--prompt', 'the cat', '--max-tokens', '4', '--threads', '1']);
+    expect(r.code).toBe(0);
+    expect((r.json.tokens as number[]).length).toBeGreaterThan(0);
+    writeFileSync(join(dir, 'text.txt'), 'the cat was on the mat and she said that he was in the house');
+    const p = await run(['quant', 'ppl', '--model', join(dir, 't.gguf'), '--text', join(dir, 'text.txt'), '--threads', '1']);
+    expect(p.json.ppl as number).toBeGreaterThan(1);
+    expect(p.json.tokens as number).toBeGreaterThan(5);
+    const t = await run(['quant', 'tensor', '--model', join(dir, 'tiny'), '--tensor', 'model.layers.0.mlp.up_proj.weight', '--type', 'nf4']);
+    expect((t.json.stats as { bitsPerElement: number }).bitsPerElement).toBeLessThan(4.2);
+  });
+
+  it('bad input exits 2 with a typed error', async () => {
+    const r = await run(['quant', 'convert', '--model', join(dir, 'nope'), '--type', 'q4_0', '--out', join(dir, 'x.gguf')]);
+    expect(r.code).toBe(2);
+    const b = await run(['quant', 'convert', '--model', join(dir, 'tiny'), '--type', 'q3_z', '--out', join(dir, 'x.gguf')]);
+    expect(b.code).toBe(2);
+    writeFileSync(join(dir, 'junk.gguf'), 'GGUF but not really');
+    const j = await run(['quant', 'inspect', join(dir, 'junk.gguf')]);
+    expect(j.code).toBe(2);
+  });
+});

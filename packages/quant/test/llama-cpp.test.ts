@@ -1,0 +1,110 @@
+/**
+ * The proof that llama.cpp runs our files: a tiny HF-layout LLaMA (seeded random weights, GQA,
+ * untied lm_head) is converted to GGUF by this package, loaded by node-llama-cpp's llama.cpp, and
+ * its next-token probabilities compared with a float64 reference forward pass in TypeScript.
+ */
+import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { FormatError } from '@llm/core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { convertHfLlama, GGUFFile, gv, llamaForward, loadGGUF, parseGGUF, serializeGGUF, softmax, weightsFromGGUF, writeTinyLlama, type ConvertType, type HfLlamaConfig, type LlamaCppModel, type LlamaWeights } from '../src/index.js';
+
+let dir: string;
+let config: HfLlamaConfig;
+let weights: LlamaWeights;
+const loaded: LlamaCppModel[] = [];
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'quant-llama-'));
+  ({ config, weights } = await writeTinyLlama(dir));
+});
+afterAll(async () => { for (const m of loaded) await m.dispose(); });
+
+const argmax = (a: ArrayLike<number>) => { let b = 0; for (let v = 1; v < a.length; v++) if (a[v]! > a[b]!) b = v; return b; };
+
+async function compare(type: ConvertType) {
+  const out = join(dir, `tiny-${type}.gguf`);
+  const report = await convertHfLlama(dir, out, { type });
+  const m = await loadGGUF(out, { threads: 1, kvCacheType: 'F32' });
+  loaded.push(m);
+  const ids = [1, ...m.tokenize('the cat was in the house and she said it is on the mat')];
+  const got = await m.probabilities(ids);
+  const f = await GGUFFile.open(out);
+  const deq = await weightsFromGGUF(f, config);
+  await f.close();
+  const refOrig = llamaForward(config, weights, ids).map(softmax);
+  const refDeq = llamaForward(config, deq, ids).map(softmax);
+  let vsOrig = 0, vsDeq = 0, agree = 0;
+  for (let i = 0; i < ids.length; i++) {
+    for (let v = 0; v < config.vocab_size; v++) {
+      vsOrig = Math.max(vsOrig, Math.abs(got[i]![v]! - refOrig[i]![v]!));
+      vsDeq = Math.max(vsDeq, Math.abs(got[i]![v]! - refDeq[i]![v]!));
+    }
+    if (argmax(got[i]!) === argmax(refDeq[i]!)) agree++;
+  }
+  return { m, report, ids, vsOrig, vsDeq, agree: agree / ids.length };
+}
+
+describe('GGUF files from this package run in llama.cpp (node-llama-cpp 3.21.1)', () => {
+  it('F32: llama.cpp next-token probabilities equal our forward pass (max abs diff <= 1e-5)', async () => {
+    const r = await compare('F32');
+    expect(r.report.bitsPerWeight).toBe(32);
+    expect(r.vsOrig).toBeLessThanOrEqual(1e-5);
+    expect(r.agree).toBe(1);
+    // llama.cpp's SPM tokenizer reads our tokenizer.ggml.* vocab: '▁the' is one token.
+    const the = r.m.tokenize(' the');
+    expect(r.m.detokenize(the)).toContain('the');
+    expect(r.m.tokenize('the cat').length).toBeLessThan('the cat'.length);
+  });
+
+  it('F16 and Q8_0 stay close to the float model', async () => {
+    for (const type of ['F16', 'Q8_0'] as const) {
+      const r = await compare(type);
+      expect(r.vsDeq, type).toBeLessThan(0.03);
+      expect(r.agree, type).toBeGreaterThanOrEqual(0.9);
+    }
+  });
+
+  it('Q4_0, Q4_K and Q4_K_M: llama.cpp follows our dequantized weights, not the float ones', async () => {
+    for (const type of ['Q4_0', 'Q4_K', 'Q4_K_M'] as const) {
+      const r = await compare(type);
+      expect(r.report.bitsPerWeight, type).toBeLessThan(5.5);
+      expect(r.vsDeq, type).toBeLessThan(0.03);
+      // The file's quantization error is visible in llama.cpp's output and predicted by our dequantizer.
+      expect(r.vsDeq * 3, type).toBeLessThan(r.vsOrig);
+      expect(r.agree, type).toBeGreaterThanOrEqual(0.9);
+    }
+  });
+
+  it('greedy generation runs with explicit threads', async () => {
+    const m = loaded[0]!;
+    const g = await m.generate('the cat', { maxTokens: 5 });
+    expect(g.tokens.length).toBeGreaterThan(0);
+    const ids = [1, ...m.tokenize('the cat')];
+    const r = await m.greedy(ids, 4);
+    const ref = llamaForward(config, weights, [...ids, ...r.tokens]);
+    for (let i = 0; i < r.tokens.length; i++) expect(r.tokens[i]).toBe(argmax(ref[ids.length - 1 + i]!));
+  });
+
+  it('a file missing llama.feed_forward_length is a FormatError, not a killed process', async () => {
+    const src = join(dir, 'tiny-F32.gguf');
+    const h = await parseGGUF(new Uint8Array(readFileSync(src)));
+    const meta = new Map(h.metadata);
+    meta.delete('llama.feed_forward_length');
+    const f = await GGUFFile.open(src);
+    const tensors = [];
+    for (const t of f.tensors) tensors.push({ name: t.name, dims: t.dims, type: t.type, data: await f.read(t.name) });
+    await f.close();
+    const bad = join(dir, 'bad.gguf');
+    writeFileSync(bad, Buffer.concat(serializeGGUF(meta, tensors)));
+    await expect(loadGGUF(bad, { threads: 1 })).rejects.toThrow(FormatError);
+    await expect(loadGGUF(bad, { threads: 1 })).rejects.toThrow(/llama.feed_forward_length/);
+    meta.set('llama.feed_forward_length', gv.u32(999));
+    writeFileSync(bad, Buffer.concat(serializeGGUF(meta, tensors)));
+    await expect(loadGGUF(bad, { threads: 1 })).rejects.toThrow(/ffn_gate.weight' has dims/);
+    copyFileSync(src, bad);
+    writeFileSync(bad, readFileSync(src).subarray(0, 5000));
+    await expect(loadGGUF(bad, { threads: 1 })).rejects.toThrow(FormatError);
+  });
+});

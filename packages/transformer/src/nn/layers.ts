@@ -1,0 +1,120 @@
+/**
+ * Small functional layers. Every function takes tensors and returns a tensor; weights are passed
+ * in explicitly, in PyTorch's layout (`nn.Linear.weight` is `[out, in]`), so a Hugging Face
+ * checkpoint's tensors can be used as they are.
+ */
+import { tf, type Tensor } from '@llm/core';
+import { workCounter } from './work.js';
+
+/**
+ * 2-D `a @ b` whose gradient also uses plain (untransposed-flag) matmuls. On the wasm backend
+ * a matmul with `transposeA`/`transposeB` flags is 10–40× slower than transposing explicitly and
+ * multiplying (measured: [258,8192]ᵀ·[258,256] 6.5 s vs 0.16 s), and tfjs' own matMul gradient
+ * uses those flags; this keeps training on wasm usable.
+ */
+export const matmul2d = tf.customGrad((...args: Array<Tensor | tf.GradSaveFunc>) => {
+  const [a, b, save] = args as [tf.Tensor2D, tf.Tensor2D, tf.GradSaveFunc];
+  save([a, b]);
+  return {
+    value: tf.matMul(a, b),
+    gradFunc: (dy: Tensor | Tensor[], saved: Tensor[]) => {
+      const [sa, sb] = saved as [tf.Tensor2D, tf.Tensor2D];
+      const g = dy as tf.Tensor2D;
+      return [tf.matMul(g, tf.transpose(sb)), tf.matMul(tf.transpose(sa), g)];
+    },
+  };
+}) as (a: Tensor, b: Tensor) => Tensor;
+
+/** `x @ weight^T + bias` with `weight` shaped `[out, in]` (torch `nn.Linear`). Works on any leading shape. */
+export function linear(x: Tensor, weight: Tensor, bias?: Tensor): Tensor {
+  const inDim = x.shape[x.shape.length - 1]!;
+  const outDim = weight.shape[0]!;
+  const lead = x.shape.slice(0, -1);
+  const rows = x.size / inDim;
+  workCounter.linearMacs += rows * inDim * outDim;
+  let y: Tensor = matmul2d(tf.reshape(x, [rows, inDim]), tf.transpose(weight));
+  if (bias) y = tf.add(y, bias);
+  return tf.reshape(y, [...lead, outDim]);
+}
+
+/** GPT-2's `Conv1D`: `x @ weight + bias` with `weight` shaped `[in, out]` (transposed relative to `nn.Linear`). */
+export function conv1d(x: Tensor, weight: Tensor, bias?: Tensor): Tensor {
+  const inDim = weight.shape[0]!;
+  const outDim = weight.shape[1]!;
+  const lead = x.shape.slice(0, -1);
+  const rows = x.size / inDim;
+  workCounter.linearMacs += rows * inDim * outDim;
+  let y: Tensor = matmul2d(tf.reshape(x, [rows, inDim]), weight);
+  if (bias) y = tf.add(y, bias);
+  return tf.reshape(y, [...lead, outDim]);
+}
+
+/** Row lookup: `ids` int32 of any shape → `[...ids.shape, dim]`. */
+export function embedding(ids: Tensor, table: Tensor): Tensor {
+  return tf.gather(table, ids);
+}
+
+/** LayerNorm over the last axis: `(x - mean) / sqrt(var + eps) * weight + bias` (biased variance, as torch). */
+export function layerNorm(x: Tensor, weight: Tensor, bias: Tensor | undefined, eps: number): Tensor {
+  const axis = x.shape.length - 1;
+  const { mean, variance } = tf.moments(x, axis, true);
+  const y = tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, eps)));
+  const scaled = tf.mul(y, weight);
+  return bias ? tf.add(scaled, bias) : scaled;
+}
+
+/** RMSNorm (LLaMA, and T5's LayerNorm): `x / sqrt(mean(x^2) + eps) * weight`; no mean subtraction, no bias. */
+export function rmsNorm(x: Tensor, weight: Tensor, eps: number): Tensor {
+  const ms = tf.mean(tf.square(x), -1, true);
+  return tf.mul(tf.mul(x, tf.rsqrt(tf.add(ms, eps))), weight);
+}
+
+/** Exact GELU, `0.5 x (1 + erf(x / √2))` (BERT's `"gelu"`). */
+export function gelu(x: Tensor): Tensor {
+  return tf.mul(tf.mul(x, 0.5), tf.add(1, tf.erf(tf.mul(x, Math.SQRT1_2))));
+}
+
+/** The tanh approximation of GELU (GPT-2's `"gelu_new"`, `gelu_pytorch_tanh`). */
+export function geluTanh(x: Tensor): Tensor {
+  const inner = tf.mul(Math.sqrt(2 / Math.PI), tf.add(x, tf.mul(0.044715, tf.pow(x, 3))));
+  return tf.mul(tf.mul(x, 0.5), tf.add(1, tf.tanh(inner)));
+}
+
+/** ReLU. */
+export function relu(x: Tensor): Tensor {
+  return tf.relu(x);
+}
+
+/** SiLU / swish, `x * sigmoid(x)`. */
+export function silu(x: Tensor): Tensor {
+  return tf.mul(x, tf.sigmoid(x));
+}
+
+/** Activation names used in HF configs. */
+export type ActivationName = 'gelu' | 'gelu_new' | 'gelu_pytorch_tanh' | 'relu' | 'silu' | 'swish';
+
+/** Look up an activation by its HF config name. */
+export function activation(name: ActivationName): (x: Tensor) => Tensor {
+  switch (name) {
+    case 'gelu': return gelu;
+    case 'gelu_new':
+    case 'gelu_pytorch_tanh': return geluTanh;
+    case 'relu': return relu;
+    case 'silu':
+    case 'swish': return silu;
+  }
+}
+
+/** SwiGLU MLP (LLaMA): `down(silu(gate(x)) * up(x))`. */
+export function swiGluMlp(x: Tensor, gate: Tensor, up: Tensor, down: Tensor): Tensor {
+  return linear(tf.mul(silu(linear(x, gate)), linear(x, up)), down);
+}
+
+/**
+ * Inverted dropout: during training zero each element with probability `rate` and scale the rest
+ * by `1/(1-rate)`; identity when `rate` is 0 or `seed` undefined (inference).
+ */
+export function dropout(x: Tensor, rate: number, seed: number | undefined): Tensor {
+  if (rate <= 0 || seed === undefined) return x;
+  return tf.dropout(x, rate, undefined, seed);
+}

@@ -22,3 +22,4 @@ export * from './backend/select.js';
 export * from './backend/info.js';
 export { registerWasmTrainingKernels, WASM_DELEGATED_KERNELS } from './backend/wasm-kernels.js';
 export * from './cli/kit.js';
+export * from './formats/gguf.js';

@@ -23,3 +23,4 @@ export * from './nn/blocks.js';
 export * from './models/seq2seq.js';
 export * from './onnx/export.js';
 export * from './onnx/runtime.js';
+export * from './tasks/index.js';

@@ -1,0 +1,5 @@
+/** The exercises' task logic (translation, language modelling, MLM + QA, T5). */
+export * from './common.js';
+export * from './translate.js';
+export * from './lm.js';
+export * from './qa.js';

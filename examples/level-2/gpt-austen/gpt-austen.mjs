@@ -6,7 +6,7 @@
 // can write a GGUF of it and @llm/lora can fine-tune it.
 //
 //   pnpm --filter @llm/core --filter @llm/tokenize --filter @llm/transformer build
-//   node examples/level-2/gpt-austen/gpt-austen.mjs [--tokenizer char|bpe] [--steps 300] [--out DIR]
+//   node examples/level-2/gpt-austen/gpt-austen.mjs [--tokenizer char|bpe] [--steps 100] [--out DIR]
 import { join } from 'node:path';
 import { initBackend } from '../../../packages/core/dist/index.js';
 import { sampleText, saveAustenGpt, trainAustenGpt } from '../../../packages/transformer/dist/index.js';
@@ -20,7 +20,7 @@ const outDir = opt('--out', join(process.cwd(), 'artifacts', kind === 'char' ? '
 await initBackend();
 const g = await trainAustenGpt({
   tokenizer: kind, vocabSize: num('--vocab', 2000), context: num('--context', kind === 'char' ? 128 : 64), hiddenSize: num('--hidden', 128), layers: num('--layers', 3),
-  heads: num('--heads', 4), steps: num('--steps', 300), batchSize: num('--batch', 16), lr: num('--lr', 3e-3), seed: num('--seed', 0), log: (l) => console.log(l),
+  heads: num('--heads', 4), steps: num('--steps', 100), batchSize: num('--batch', 16), lr: num('--lr', 3e-3), seed: num('--seed', 0), log: (l) => console.log(l),
 });
 await saveAustenGpt(outDir, g);
 console.log('\nvalidation curve (step: perplexity per token)');

@@ -3,3 +3,4 @@ export * from './common.js';
 export * from './translate.js';
 export * from './lm.js';
 export * from './qa.js';
+export * from './scorers.js';

@@ -141,3 +141,33 @@ export async function saveAustenGpt(dir: string, g: AustenGpt): Promise<void> {
   await writeJsonAtomic(join(dir, 'lm.json'), g.meta);
   await writeCurve(join(dir, 'loss.svg'), g.meta.curve);
 }
+
+/** Load what {@link saveAustenGpt} wrote (or any LLaMA/GPT-2 folder with a tokenizer.json). */
+export async function loadAustenGpt(dir: string): Promise<{ model: Llama; tokenizer: HfTokenizer }> {
+  const { loadCausalLM } = await import('../hub.js');
+  const { HfTokenizer: Tok } = await import('@llm/tokenize');
+  const model = await loadCausalLM(dir);
+  if (!(model instanceof Llama)) {
+    model.dispose();
+    throw new ConfigError(`${dir} is not a LLaMA model (the Austen GPT is LLaMA)`, { file: dir, field: 'model_type' });
+  }
+  return { model, tokenizer: Tok.load(join(dir, 'tokenizer.json')) };
+}
+
+/** Validation loss / perplexity (per token) and bits per character of a model on the held-out Austen tail. */
+export async function evaluateAustenGpt(m: { model: Llama; tokenizer: HfTokenizer }, options: { windows?: number; text?: string; signal?: AbortSignal } = {}): Promise<{ loss: number; perplexity: number; bitsPerChar: number; tokens: number }> {
+  const text = options.text ?? (await loadText('austen'));
+  const { val } = splitTextTail(text);
+  const eot = m.tokenizer.tokenToId('<|endoftext|>');
+  const paras = val.split(/\n\s*\n/).map((p) => p.replace(/\s+/g, ' ').trim()).filter((p) => p.length > 0);
+  const ids = paras.flatMap((p) => [...m.tokenizer.encode(p).ids, ...(eot !== undefined ? [eot] : [])]);
+  const chars = paras.reduce((a, p) => a + p.length + 1, 0);
+  const win = m.model.contextLength + 1;
+  const n = Math.min(options.windows ?? 32, Math.floor(ids.length / win));
+  if (n === 0) throw new ConfigError('validation text is shorter than one context window', { field: 'windows' });
+  const rows = Array.from({ length: n }, (_, i) => ids.slice(i * win, (i + 1) * win));
+  const batches: number[][][] = [];
+  for (let i = 0; i < rows.length; i += 8) batches.push(rows.slice(i, i + 8));
+  const loss = await meanLoss(batches, (b) => causalLmLoss(m.model, b), options.signal);
+  return { loss, perplexity: Math.exp(loss), bitsPerChar: loss / Math.LN2 / (chars / ids.length), tokens: n * (win - 1) };
+}

@@ -194,13 +194,19 @@ export function register(program: Command): void {
         qa.model.dispose();
         return { json: { task: o.task, out: o.out, mlmEvalLoss: qa.mlmCurve.at(-1)?.evalLoss ?? null, qaEvalLoss: qa.qaCurve.at(-1)?.evalLoss ?? null, seconds: qa.seconds }, human: `saved ${o.out}` };
       }
-      if (o.task === 't5') throw new ConfigError('--task t5 is not implemented yet (the T5 exercise is open)', { field: '--task' });
+      if (o.task === 't5') {
+        const { trainT5, saveT5 } = await import('./tasks/t5.js');
+        const t = await trainT5({ ...cfg, log });
+        await saveT5(o.out, t, { curve: t.curve, heldOutBooks: Array.isArray(cfg.heldOutBooks) ? (cfg.heldOutBooks as string[]) : undefined });
+        t.model.dispose();
+        return { json: { task: o.task, out: o.out, evalLoss: t.curve.at(-1)?.evalLoss ?? null, seconds: t.seconds }, human: `saved ${o.out}` };
+      }
       throw new ConfigError(`unknown --task '${o.task}' (translate, lm, mlm, qa, t5)`, { field: '--task' });
     },
   );
 
   commandAction(
-    tr.command('translate').description('translate a sentence with a translator folder (llm transformer train --task translate)')
+    tr.command('translate').description('translate a sentence with a translator or T5 folder (llm transformer train --task translate|t5)')
       .requiredOption('--model <dir>', 'translator folder')
       .requiredOption('--text <text>', 'source sentence')
       .option('--beam <n>', 'beams (1 = greedy)', '4')
@@ -209,6 +215,17 @@ export function register(program: Command): void {
       const o = cmd.opts<{ model: string; text: string; beam: string; maxTokens?: string }>();
       const { initBackend } = await import('@llm/core');
       await initBackend();
+      const { readHfConfig } = await import('./checkpoint.js');
+      if ((await readHfConfig(o.model)).config.model_type === 't5') {
+        const { loadT5, t5Generate } = await import('./tasks/t5.js');
+        const t5 = await loadT5(o.model);
+        try {
+          const translation = await t5Generate(t5, o.text, { beam: num('--beam', o.beam, true), maxTokens: num('--max-tokens', o.maxTokens, true) });
+          return { json: { model: o.model, text: o.text, translation, beam: Number(o.beam) }, human: translation };
+        } finally {
+          t5.model.dispose();
+        }
+      }
       const { loadTranslator, translateText } = await import('./tasks/translate.js');
       const t = await loadTranslator(o.model);
       try {

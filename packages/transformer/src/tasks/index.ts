@@ -4,3 +4,4 @@ export * from './translate.js';
 export * from './lm.js';
 export * from './qa.js';
 export * from './scorers.js';
+export * from './t5.js';

@@ -6,7 +6,7 @@
 // tokenizer.json, qa.json, dev-predictions.json).
 //
 //   pnpm --filter @llm/core --filter @llm/tokenize --filter @llm/eval --filter @llm/transformer build
-//   node examples/level-2/bert-qa/bert-qa.mjs [--mlm-steps 50] [--qa-steps 80] [--out DIR]
+//   node examples/level-2/bert-qa/bert-qa.mjs [--mlm-steps 30] [--qa-steps 60] [--out DIR]
 import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { join } from 'node:path';
@@ -34,14 +34,14 @@ console.log(`sliding-window baseline on dev: EM ${baseScore.exact_match.toFixed(
 await initBackend();
 const t0 = performance.now();
 const qa = await trainBertQa(train, dev, {
-  mlmSteps: num('--mlm-steps', 50), qaSteps: num('--qa-steps', 80), hiddenSize: num('--hidden', 128), layers: num('--layers', 2), heads: num('--heads', 4),
-  vocabSize: num('--vocab', 4000), maxLen: num('--max-len', 128), batchSize: num('--batch', 16), seed: num('--seed', 0), log: (l) => console.log(l),
+  mlmSteps: num('--mlm-steps', 30), qaSteps: num('--qa-steps', 60), hiddenSize: num('--hidden', 128), layers: num('--layers', 2), heads: num('--heads', 4),
+  vocabSize: num('--vocab', 4000), maxLen: num('--max-len', 128), batchSize: num('--batch', 8), seed: num('--seed', 0), log: (l) => console.log(l),
 });
 const trainSec = (performance.now() - t0) / 1000;
 const pred = await predictSquad(qa, dev);
 const score = evaluateSquad(devJson, pred);
 await saveBertQa(outDir, qa, { devExactMatch: score.exact_match, devF1: score.f1, baseline: { exactMatch: baseScore.exact_match, f1: baseScore.f1 } });
 await writeJsonAtomic(join(outDir, 'dev-predictions.json'), pred);
-console.log(`\nBERT (MLM ${num('--mlm-steps', 50)} steps + QA ${num('--qa-steps', 80)} steps) on dev: EM ${score.exact_match.toFixed(1)}  F1 ${score.f1.toFixed(1)}   (baseline EM ${baseScore.exact_match.toFixed(1)}  F1 ${baseScore.f1.toFixed(1)}); trained ${trainSec.toFixed(0)} s`);
+console.log(`\nBERT (MLM ${num('--mlm-steps', 30)} steps + QA ${num('--qa-steps', 60)} steps) on dev: EM ${score.exact_match.toFixed(1)}  F1 ${score.f1.toFixed(1)}   (baseline EM ${baseScore.exact_match.toFixed(1)}  F1 ${baseScore.f1.toFixed(1)}); trained ${trainSec.toFixed(0)} s`);
 for (const e of dev.slice(0, 3)) console.log(`\nQ: ${e.question}\n  gold: ${e.answers[0]?.text}\n  bert: ${pred[e.id]}\n  base: ${base[e.id]}`);
 console.log(JSON.stringify({ em: +score.exact_match.toFixed(2), f1: +score.f1.toFixed(2), baselineEm: +baseScore.exact_match.toFixed(2), baselineF1: +baseScore.f1.toFixed(2), trainSeconds: Math.round(trainSec), out: outDir }));

@@ -5,3 +5,4 @@ export * from './lm.js';
 export * from './qa.js';
 export * from './scorers.js';
 export * from './t5.js';
+export * from './prompting.js';

@@ -24,6 +24,8 @@ describe('Austen GPT task', () => {
     expect(g.meta.bitsPerChar).toBeGreaterThan(0);
     const s = await sampleText(g, 'It is', { maxTokens: 10 });
     expect(typeof s).toBe('string');
+    // A prompt longer than the context still gets a continuation.
+    expect((await sampleText(g, 'It is a truth universally acknowledged that'.repeat(2), { maxTokens: 5, temperature: 0 })).length).toBeGreaterThan(0);
     const dir = await mkdtemp(join(tmpdir(), 'lm-'));
     try {
       await saveAustenGpt(dir, g);

@@ -128,8 +128,10 @@ export async function sampleText(m: { model: Llama; tokenizer: HfTokenizer }, pr
   const ids = m.tokenizer.encode(prompt).ids;
   const out: number[] = [];
   const ctx = m.model.contextLength;
-  const maxTokens = Math.min(options.maxTokens ?? 200, Math.max(0, ctx - ids.length));
-  for await (const id of generateIds(m.model, ids.slice(-ctx), { maxTokens, temperature: options.temperature ?? 0.8, topK: options.topK ?? 40, seed: options.seed ?? 0, signal: options.signal })) out.push(id);
+  // A prompt longer than the context keeps its last tokens, leaving room for the continuation.
+  const maxTokens = Math.min(options.maxTokens ?? 200, Math.max(1, ctx - Math.min(ids.length, Math.floor(ctx / 2))));
+  const kept = ids.slice(-(ctx - maxTokens));
+  for await (const id of generateIds(m.model, kept, { maxTokens, temperature: options.temperature ?? 0.8, topK: options.topK ?? 40, seed: options.seed ?? 0, signal: options.signal })) out.push(id);
   return m.tokenizer.decode(out, { skipSpecialTokens: true });
 }
 

@@ -42,7 +42,8 @@ const copyChrf = corpusChrf(test.map((p) => p.src), refs);
 await writeFileAtomic(join(outDir, 'hypotheses.txt'), hyps.join('\n') + '\n');
 await writeFileAtomic(join(outDir, 'references.txt'), test.map((p) => p.tgt).join('\n') + '\n');
 
-const sample = test.reduce((a, p) => (p.src.length < 90 && p.src.length > a.src.length ? p : a), test[0]);
+const short = test.filter((p) => p.src.length < 90);
+const sample = short.reduce((a, p) => (p.src.length > a.src.length ? p : a), short[0] ?? test[0]);
 const sampleHyp = hyps[test.indexOf(sample)];
 const att = crossAttention(t, sample.src, sampleHyp);
 await writeHeatmapSvg(join(outDir, 'attention.svg'), att.tgtTokens, att.srcTokens, att.weights, `cross-attention (last decoder layer, mean of heads): ${sample.ref}`);

@@ -188,9 +188,14 @@ export function register(program: Command): void {
         const files = datasetFiles('faq-squad');
         const train = await readSquadFile(files.find((f) => f.includes('train'))!);
         const dev = await readSquadFile(files.find((f) => f.includes('dev'))!);
-        // --task mlm stops after pre-training: the span head is then untrained (qaSteps 0).
-        const qa = await trainBertQa(train, dev, { ...cfg, ...(o.task === 'mlm' ? { qaSteps: 0 } : {}), log });
-        await saveBertQa(o.out, qa);
+        // --task mlm stops after pre-training and saves the BertForMaskedLM folder.
+        const saveMlm = async (mlm: { save(dir: string): Promise<string[]> }, tok: { save(path: string): Promise<void> }): Promise<void> => {
+          const { join } = await import('node:path');
+          await mlm.save(o.out);
+          await tok.save(join(o.out, 'tokenizer.json'));
+        };
+        const qa = await trainBertQa(train, dev, { ...cfg, ...(o.task === 'mlm' ? { qaSteps: 0, onPretrained: saveMlm } : {}), log });
+        if (o.task === 'qa') await saveBertQa(o.out, qa);
         qa.model.dispose();
         return { json: { task: o.task, out: o.out, mlmEvalLoss: qa.mlmCurve.at(-1)?.evalLoss ?? null, qaEvalLoss: qa.qaCurve.at(-1)?.evalLoss ?? null, seconds: qa.seconds }, human: `saved ${o.out}` };
       }

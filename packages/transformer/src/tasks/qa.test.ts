@@ -42,7 +42,9 @@ describe('BERT QA task', () => {
   it('MLM 6 steps then QA 12 steps: QA loss decreases, answers are context substrings, save/load round-trips', async () => {
     const ex = parseSquad(squad);
     const text = ex.map((e) => e.context).join('\n\n').repeat(5);
-    const qa = await trainBertQa(ex, ex, { text, vocabSize: 200, hiddenSize: 32, layers: 1, heads: 2, maxLen: 48, docStride: 16, mlmSteps: 6, qaSteps: 12, batchSize: 6, qaLr: 5e-3 });
+    const heads: string[] = [];
+    const qa = await trainBertQa(ex, ex, { text, vocabSize: 200, hiddenSize: 32, layers: 1, heads: 2, maxLen: 48, docStride: 16, mlmSteps: 6, qaSteps: 12, batchSize: 6, qaLr: 5e-3, onPretrained: async (m) => { heads.push(m.config.head); } });
+    expect(heads).toEqual(['mlm']);
     expect(qa.qaCurve.at(-1)!.evalLoss!).toBeLessThan(qa.qaCurve[0]!.evalLoss!);
     const a = answerQuestion(qa, ex[0]!.question, ex[0]!.context);
     expect(ex[0]!.context.toLowerCase()).toContain(a.answer.toLowerCase());

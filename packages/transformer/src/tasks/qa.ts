@@ -125,6 +125,8 @@ export interface BertQaOptions {
   log?: (line: string) => void;
   /** Pre-training text instead of Austen + Gutenberg (tests). */
   text?: string;
+  /** Called with the pre-trained `BertForMaskedLM` and its tokenizer before fine-tuning (e.g. to save it). */
+  onPretrained?: (mlm: Bert, tokenizer: HfTokenizer) => Promise<void>;
 }
 
 /** A QA model: BERT with the span head plus its WordPiece tokenizer. */
@@ -245,6 +247,7 @@ export async function trainBertQa(train: readonly QaExample[], dev: readonly QaE
   const mlmEval = [Array.from({ length: o.batchSize }, () => mlmRow(evalRng))];
   const mlmR = await trainLoop(mlm, { steps: o.mlmSteps, lr: o.mlmLr, seed: o.seed, signal: o.signal, log: (l) => o.log?.(`mlm ${l}`) },
     (rng, seed) => mlmLoss(Array.from({ length: o.batchSize }, () => mlmRow(rng)), seed), () => meanLoss(mlmEval, (b) => mlmLoss(b)));
+  await o.onPretrained?.(mlm, tok);
   const model = new Bert({ ...base, head: 'question-answering' }).initRandom(o.seed + 1);
   for (const [name, v] of model.weights) {
     const src = mlm.weights.get(name);
@@ -252,12 +255,13 @@ export async function trainBertQa(train: readonly QaExample[], dev: readonly QaE
   }
   mlm.dispose();
   const qa: BertQa = { model, tokenizer: tok, maxLen: o.maxLen, docStride: o.docStride };
-  const feats = train.flatMap((e) => qaFeatures(qa, e));
+  // qaSteps 0 (pre-training only): no QA windows are built.
+  const feats = o.qaSteps > 0 ? train.flatMap((e) => qaFeatures(qa, e)) : [];
   // Windows without the answer teach "no answer here" ([CLS]); keep all windows with it and a few without.
   const pos = feats.filter((f) => f.start > 0);
   const neg = feats.filter((f) => f.start === 0).filter((_, i) => i % 4 === 0);
   const qaData = [...pos, ...neg];
-  const devFeats = dev.flatMap((e) => qaFeatures(qa, e)).filter((f) => f.start > 0).slice(0, 64);
+  const devFeats = o.qaSteps > 0 ? dev.flatMap((e) => qaFeatures(qa, e)).filter((f) => f.start > 0).slice(0, 64) : [];
   const devBatches: QaFeature[][] = [];
   for (let i = 0; i < devFeats.length; i += o.batchSize) devBatches.push(devFeats.slice(i, i + o.batchSize));
   o.log?.(`QA: ${train.length} questions → ${pos.length} windows with the answer + ${neg.length} without; BERT ${model.parameterCount().toLocaleString('en')} parameters`);

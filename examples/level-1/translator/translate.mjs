@@ -6,7 +6,7 @@
 // tokenizer.json, translator.json, loss.svg, attention.svg, hypotheses.txt).
 //
 //   pnpm --filter @llm/core --filter @llm/tokenize --filter @llm/eval --filter @llm/transformer build
-//   node examples/level-1/translator/translate.mjs [--steps 300] [--d-model 128] [--layers 2] [--beam 4] [--out DIR]
+//   node examples/level-1/translator/translate.mjs [--steps 600] [--d-model 128] [--layers 2] [--beam 4] [--out DIR]
 import { join } from 'node:path';
 import { initBackend, writeFileAtomic } from '../../../packages/core/dist/index.js';
 import { corpusBleu, corpusChrf } from '../../../packages/eval/dist/index.js';
@@ -22,7 +22,7 @@ const evalLimit = num('--eval-verses', 133);
 await initBackend();
 const t0 = performance.now();
 const t = await trainTranslator({
-  steps: num('--steps', 300), dModel: num('--d-model', 128), heads: num('--heads', 4), layers: num('--layers', 2), dFf: num('--d-ff', 512),
+  steps: num('--steps', 600), dModel: num('--d-model', 128), heads: num('--heads', 4), layers: num('--layers', 2), dFf: num('--d-ff', 512),
   vocabSize: num('--vocab', 2000), batchSize: num('--batch', 32), lr: num('--lr', 2e-3), maxLen: num('--max-len', 40), seed: num('--seed', 0),
   heldOutBooks: opt('--held-out', 'Ruth,Jonah').split(','), log: (l) => console.log(l),
 });

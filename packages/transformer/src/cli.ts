@@ -5,6 +5,11 @@
  * - `logits --model DIR (--text TEXT | --ids 1,2,3)`: last-position logits and the top 10
  * - `export-onnx --model DIR --out DIR`: GPT-2 / BERT to `OUT/onnx/model.onnx`
  * - `info --model DIR`: architecture, parameter count, context length
+ * - `train --task translate|lm|mlm|qa|t5 [--config FILE] --out DIR`: the exercises' trainers (`tasks/`)
+ * - `translate --model DIR --text TEXT [--beam 4]`: a translator folder
+ * - `eval --model DIR --task translate|lm|qa [--out DIR]`: held-out loss/perplexity, plus BLEU/chrF or
+ *   EM/F1 when metrics are registered with `setTaskScorers` (`@llm/cli` wires `@llm/eval`)
+ * - `qa --model DIR --context FILE --question TEXT`, or `qa --model DIR --data SQUAD.json --out PRED.json`
  *
  * Text needs a tokenizer loader (`setTokenizerLoader`, wired by `@llm/cli` to `@llm/tokenize`);
  * `--ids` works without one.
@@ -141,6 +146,213 @@ export function register(program: Command): void {
       const m = modelFromHfConfig(config, file);
       const json = { model: o.model, modelType: m.modelType, architectures: config.architectures ?? null, parameters: m.parameterCount(), config: m.config };
       return { json, human: `${m.modelType}: ${m.parameterCount().toLocaleString('en-US')} parameters` };
+    },
+  );
+
+  commandAction(
+    tr.command('train').description('train an exercise model from scratch: translate (Bible es→en), lm (Austen GPT), mlm, qa (BERT on the FAQ SQuAD set)')
+      .requiredOption('--task <task>', 'translate | lm | mlm | qa | t5')
+      .option('--config <file>', 'JSON object of the task options (see the TSDoc of trainTranslator / trainAustenGpt / trainBertQa)')
+      .requiredOption('--out <dir>', 'output folder (HF layout)'),
+    async (cmd: Command) => {
+      const o = cmd.opts<{ task: string; config?: string; out: string }>();
+      const { initBackend, ConfigError, NotFoundError, FormatError } = await import('@llm/core');
+      let cfg: Record<string, unknown> = {};
+      if (o.config !== undefined) {
+        const { readFile } = await import('node:fs/promises');
+        const text = await readFile(o.config, 'utf8').catch((err: unknown) => { throw new NotFoundError(`cannot read --config ${o.config}`, { file: o.config }, { cause: err }); });
+        try {
+          cfg = JSON.parse(text) as Record<string, unknown>;
+        } catch (err) {
+          throw new FormatError('json', `not valid JSON (${(err as Error).message})`, { file: o.config }, { cause: err });
+        }
+        if (typeof cfg !== 'object' || cfg === null || Array.isArray(cfg)) throw new ConfigError('--config must hold a JSON object', { file: o.config });
+      }
+      await initBackend();
+      const log = (l: string) => process.stderr.write(`${l}\n`);
+      if (o.task === 'translate') {
+        const { trainTranslator, saveTranslator } = await import('./tasks/translate.js');
+        const t = await trainTranslator({ ...cfg, log });
+        await saveTranslator(o.out, t);
+        const last = t.curve.at(-1);
+        t.model.dispose();
+        return { json: { task: o.task, out: o.out, heldOutBooks: t.meta.heldOutBooks, evalLoss: last?.evalLoss ?? null, seconds: t.seconds }, human: `saved ${o.out} (held-out ${t.meta.heldOutBooks.join(', ')}; val loss ${last?.evalLoss?.toFixed(3)})` };
+      }
+      if (o.task === 'lm') {
+        const { trainAustenGpt, saveAustenGpt } = await import('./tasks/lm.js');
+        const g = await trainAustenGpt({ ...cfg, log });
+        await saveAustenGpt(o.out, g);
+        g.model.dispose();
+        return { json: { task: o.task, out: o.out, valPerplexity: g.meta.valPerplexity, bitsPerChar: g.meta.bitsPerChar, seconds: g.meta.trainSeconds }, human: `saved ${o.out} (val perplexity ${g.meta.valPerplexity.toFixed(2)}, ${g.meta.bitsPerChar.toFixed(3)} bits/char)` };
+      }
+      if (o.task === 'qa' || o.task === 'mlm') {
+        const { datasetFiles } = await import('@llm/core');
+        const { readSquadFile, trainBertQa, saveBertQa } = await import('./tasks/qa.js');
+        const files = datasetFiles('faq-squad');
+        const train = await readSquadFile(files.find((f) => f.includes('train'))!);
+        const dev = await readSquadFile(files.find((f) => f.includes('dev'))!);
+        // --task mlm stops after pre-training and saves the BertForMaskedLM folder.
+        const saveMlm = async (mlm: { save(dir: string): Promise<string[]> }, tok: { save(path: string): Promise<void> }): Promise<void> => {
+          const { join } = await import('node:path');
+          await mlm.save(o.out);
+          await tok.save(join(o.out, 'tokenizer.json'));
+        };
+        const qa = await trainBertQa(train, dev, { ...cfg, ...(o.task === 'mlm' ? { qaSteps: 0, onPretrained: saveMlm } : {}), log });
+        if (o.task === 'qa') await saveBertQa(o.out, qa);
+        qa.model.dispose();
+        return { json: { task: o.task, out: o.out, mlmEvalLoss: qa.mlmCurve.at(-1)?.evalLoss ?? null, qaEvalLoss: qa.qaCurve.at(-1)?.evalLoss ?? null, seconds: qa.seconds }, human: `saved ${o.out}` };
+      }
+      if (o.task === 't5') {
+        const { trainT5, saveT5 } = await import('./tasks/t5.js');
+        const t = await trainT5({ ...cfg, log });
+        await saveT5(o.out, t, { curve: t.curve, heldOutBooks: Array.isArray(cfg.heldOutBooks) ? (cfg.heldOutBooks as string[]) : undefined });
+        t.model.dispose();
+        return { json: { task: o.task, out: o.out, evalLoss: t.curve.at(-1)?.evalLoss ?? null, seconds: t.seconds }, human: `saved ${o.out}` };
+      }
+      throw new ConfigError(`unknown --task '${o.task}' (translate, lm, mlm, qa, t5)`, { field: '--task' });
+    },
+  );
+
+  commandAction(
+    tr.command('translate').description('translate a sentence with a translator or T5 folder (llm transformer train --task translate|t5)')
+      .requiredOption('--model <dir>', 'translator folder')
+      .requiredOption('--text <text>', 'source sentence')
+      .option('--beam <n>', 'beams (1 = greedy)', '4')
+      .option('--max-tokens <n>', 'new tokens at most'),
+    async (cmd: Command) => {
+      const o = cmd.opts<{ model: string; text: string; beam: string; maxTokens?: string }>();
+      const { initBackend } = await import('@llm/core');
+      await initBackend();
+      const { readHfConfig } = await import('./checkpoint.js');
+      if ((await readHfConfig(o.model)).config.model_type === 't5') {
+        const { loadT5, t5Generate } = await import('./tasks/t5.js');
+        const t5 = await loadT5(o.model);
+        try {
+          const translation = await t5Generate(t5, o.text, { beam: num('--beam', o.beam, true), maxTokens: num('--max-tokens', o.maxTokens, true) });
+          return { json: { model: o.model, text: o.text, translation, beam: Number(o.beam) }, human: translation };
+        } finally {
+          t5.model.dispose();
+        }
+      }
+      const { loadTranslator, translateText } = await import('./tasks/translate.js');
+      const t = await loadTranslator(o.model);
+      try {
+        const translation = await translateText(t, o.text, { beam: num('--beam', o.beam, true), maxTokens: num('--max-tokens', o.maxTokens, true) });
+        return { json: { model: o.model, text: o.text, translation, beam: Number(o.beam) }, human: translation };
+      } finally {
+        t.model.dispose();
+      }
+    },
+  );
+
+  commandAction(
+    tr.command('eval').description('evaluate on the held-out split: translate (held-out books), lm (Austen tail), qa (FAQ dev set)')
+      .requiredOption('--model <dir>', 'model folder')
+      .requiredOption('--task <task>', 'translate | lm | qa')
+      .option('--beam <n>', 'translate: beams', '4')
+      .option('--limit <n>', 'translate/qa: evaluate at most this many examples')
+      .option('--out <dir>', 'write hypotheses/references or predictions here'),
+    async (cmd: Command) => {
+      const o = cmd.opts<{ model: string; task: string; beam: string; limit?: string; out?: string }>();
+      const { initBackend, ConfigError, writeFileAtomic, writeJsonAtomic } = await import('@llm/core');
+      const { join } = await import('node:path');
+      const { mkdir } = await import('node:fs/promises');
+      const { taskScorers } = await import('./tasks/scorers.js');
+      await initBackend();
+      const limit = num('--limit', o.limit, true);
+      const sc = taskScorers();
+      if (o.task === 'translate') {
+        const tr2 = await import('./tasks/translate.js');
+        const t = await tr2.loadTranslator(o.model);
+        try {
+          const { test } = tr2.splitByBooks(await tr2.loadBiblePairs(), t.meta.heldOutBooks);
+          const pairs = test.slice(0, limit ?? test.length);
+          const { loss, perplexity } = await tr2.translationEvalLoss(t, pairs);
+          const hyps = await tr2.translateMany(t, pairs.map((p) => p.src), { beam: num('--beam', o.beam, true) });
+          const refs = pairs.map((p) => p.tgt);
+          if (o.out) {
+            await mkdir(o.out, { recursive: true });
+            await writeFileAtomic(join(o.out, 'hypotheses.txt'), hyps.join('\n') + '\n');
+            await writeFileAtomic(join(o.out, 'references.txt'), refs.join('\n') + '\n');
+          }
+          const bleu = sc.bleu ? sc.bleu(hyps, refs) : null;
+          const chrf = sc.chrf ? sc.chrf(hyps, refs) : null;
+          const json = { task: o.task, model: o.model, heldOutBooks: t.meta.heldOutBooks, sentences: pairs.length, loss, perplexity, bleu, chrf };
+          const human = [`held-out ${t.meta.heldOutBooks.join(', ')} (${pairs.length} verses): loss ${loss.toFixed(3)}, perplexity ${perplexity.toFixed(2)}`, bleu !== null ? `BLEU ${bleu.toFixed(2)}  chrF ${chrf?.toFixed(2)}` : 'BLEU/chrF: no metric registered; score the written files with `llm eval bleu` / `llm eval chrf`'];
+          return { json, human };
+        } finally {
+          t.model.dispose();
+        }
+      }
+      if (o.task === 'lm') {
+        const { loadAustenGpt, evaluateAustenGpt } = await import('./tasks/lm.js');
+        const m = await loadAustenGpt(o.model);
+        try {
+          const r = await evaluateAustenGpt(m);
+          return { json: { task: o.task, model: o.model, ...r }, human: `Austen validation tail: loss ${r.loss.toFixed(3)}, perplexity ${r.perplexity.toFixed(2)}, ${r.bitsPerChar.toFixed(3)} bits/char (${r.tokens} tokens)` };
+        } finally {
+          m.model.dispose();
+        }
+      }
+      if (o.task === 'qa') {
+        const { datasetFiles } = await import('@llm/core');
+        const { loadBertQa, predictSquad, readSquadFile } = await import('./tasks/qa.js');
+        const devFile = datasetFiles('faq-squad').find((f) => f.includes('dev'))!;
+        const dev = (await readSquadFile(devFile)).slice(0, limit);
+        const qa = await loadBertQa(o.model);
+        try {
+          const pred = await predictSquad(qa, dev);
+          if (o.out) {
+            await mkdir(o.out, { recursive: true });
+            await writeJsonAtomic(join(o.out, 'predictions.json'), pred);
+          }
+          let scores: { exactMatch: number; f1: number } | null = null;
+          if (sc.squad) {
+            const { readFile } = await import('node:fs/promises');
+            const { gunzipSync } = await import('node:zlib');
+            const ds = JSON.parse(gunzipSync(await readFile(devFile)).toString('utf8')) as unknown;
+            const ids = new Set(dev.map((e) => e.id));
+            scores = sc.squad(ds, Object.fromEntries(Object.entries(pred).filter(([k]) => ids.has(k))));
+          }
+          return { json: { task: o.task, model: o.model, questions: dev.length, exactMatch: scores?.exactMatch ?? null, f1: scores?.f1 ?? null }, human: scores ? `FAQ dev (${dev.length} questions): EM ${scores.exactMatch.toFixed(1)}  F1 ${scores.f1.toFixed(1)}` : `predicted ${dev.length} questions; no SQuAD metric registered: score with \`llm eval squad\`` };
+        } finally {
+          qa.model.dispose();
+        }
+      }
+      throw new ConfigError(`unknown --task '${o.task}' for eval (translate, lm, qa)`, { field: '--task' });
+    },
+  );
+
+  commandAction(
+    tr.command('qa').description('extractive QA with a BertForQuestionAnswering folder: one question, or a SQuAD file to predictions')
+      .requiredOption('--model <dir>', 'QA model folder (llm transformer train --task qa)')
+      .option('--context <file>', 'text file holding the context')
+      .option('--question <text>', 'the question')
+      .option('--data <file>', 'SQuAD v1.1 JSON (gzip allowed)')
+      .option('--out <file>', 'with --data: predictions JSON in the official layout {"id": "answer"}'),
+    async (cmd: Command) => {
+      const o = cmd.opts<{ model: string; context?: string; question?: string; data?: string; out?: string }>();
+      const { initBackend, writeJsonAtomic, readText } = await import('@llm/core');
+      const single = o.context !== undefined || o.question !== undefined;
+      if (single === (o.data !== undefined)) throw new InputError('give either --context and --question, or --data (and --out)', { field: '--data' });
+      if (single && (o.context === undefined || o.question === undefined)) throw new InputError('--context and --question go together', { field: o.context === undefined ? '--context' : '--question' });
+      if (o.data !== undefined && o.out === undefined) throw new InputError('--data needs --out PRED.json', { field: '--out' });
+      await initBackend();
+      const { loadBertQa, answerQuestion, predictSquad, readSquadFile } = await import('./tasks/qa.js');
+      const qa = await loadBertQa(o.model);
+      try {
+        if (single) {
+          const context = await readText(o.context!);
+          const a = answerQuestion(qa, o.question!, context);
+          return { json: { model: o.model, question: o.question, answer: a.answer, score: a.score }, human: a.answer };
+        }
+        const examples = await readSquadFile(o.data!);
+        const pred = await predictSquad(qa, examples);
+        await writeJsonAtomic(o.out!, pred);
+        return { json: { model: o.model, data: o.data, out: o.out, questions: examples.length }, human: `wrote ${examples.length} predictions to ${o.out}` };
+      } finally {
+        qa.model.dispose();
+      }
     },
   );
 }

@@ -24,3 +24,4 @@ export * from './models/seq2seq.js';
 export * from './onnx/export.js';
 export * from './onnx/runtime.js';
 export * from './seq2seq-language-model.js';
+export * from './tasks/index.js';

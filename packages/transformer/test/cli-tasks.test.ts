@@ -1,0 +1,72 @@
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { Command } from 'commander';
+import { initBackend } from '@llm/core';
+import { register } from '../src/cli.js';
+import { parseSquad, saveBertQa, saveTranslator, setTaskScorers, trainBertQa, trainTranslator, type ParallelPair } from '../src/index.js';
+
+async function run(args: string[]): Promise<{ json: Record<string, unknown>; code: number | undefined }> {
+  const out: string[] = [];
+  const spy = vi.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => { out.push(String(s)); return true; });
+  const errSpy = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+  process.exitCode = undefined;
+  const program = new Command('llm').exitOverride();
+  register(program);
+  try {
+    await program.parseAsync(['transformer', ...args, '--json'], { from: 'user' });
+  } finally {
+    spy.mockRestore();
+    errSpy.mockRestore();
+  }
+  const lines = out.join('').trim().split('\n');
+  const code = process.exitCode as number | undefined;
+  process.exitCode = undefined;
+  return { json: JSON.parse(lines[lines.length - 1]!) as Record<string, unknown>, code };
+}
+
+let dir = '';
+beforeAll(async () => {
+  await initBackend();
+  dir = await mkdtemp(join(tmpdir(), 'cli-tasks-'));
+});
+afterAll(async () => {
+  setTaskScorers({});
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('llm transformer task commands', () => {
+  it('translate: a saved translator folder answers with a sentence', async () => {
+    const pairs: ParallelPair[] = ['casa', 'perro', 'gato', 'agua', 'sol', 'luna'].map((w, i) => ({ ref: `T 1:${i}`, book: 'T', src: `el ${w}`, tgt: `the ${['house', 'dog', 'cat', 'water', 'sun', 'moon'][i]}` }));
+    const t = await trainTranslator({ pairs, heldOutBooks: [], vocabSize: 280, dModel: 16, heads: 2, layers: 1, dFf: 32, steps: 3, batchSize: 6, evalPairs: 4 });
+    await saveTranslator(join(dir, 'tr'), t);
+    t.model.dispose();
+    const { json, code } = await run(['translate', '--model', join(dir, 'tr'), '--text', 'el perro', '--beam', '2', '--max-tokens', '5']);
+    expect(code).toBe(0);
+    expect(typeof json.translation).toBe('string');
+  }, 30_000);
+
+  it('qa: one question, and a SQuAD file to official-layout predictions; bad flag combinations are user errors', async () => {
+    const squad = { version: '1.1', data: [{ title: 't', paragraphs: [{ context: 'The cat sat on the mat near the door.', qas: [{ id: 'a', question: 'Where did the cat sit?', answers: [{ text: 'on the mat', answer_start: 8 }] }] }] }] };
+    const ex = parseSquad(squad);
+    const qa = await trainBertQa(ex, ex, { text: 'the cat sat on the mat near the door. '.repeat(20), vocabSize: 120, hiddenSize: 16, layers: 1, heads: 2, maxLen: 32, docStride: 8, mlmSteps: 2, qaSteps: 2, batchSize: 2 });
+    await saveBertQa(join(dir, 'qa'), qa);
+    qa.model.dispose();
+    await writeFile(join(dir, 'ctx.txt'), 'The cat sat on the mat near the door.');
+    await writeFile(join(dir, 'squad.json'), JSON.stringify(squad));
+    const one = await run(['qa', '--model', join(dir, 'qa'), '--context', join(dir, 'ctx.txt'), '--question', 'Where did the cat sit?']);
+    expect(one.code).toBe(0);
+    expect('The cat sat on the mat near the door.').toContain(one.json.answer as string);
+    const many = await run(['qa', '--model', join(dir, 'qa'), '--data', join(dir, 'squad.json'), '--out', join(dir, 'pred.json')]);
+    expect(many.code).toBe(0);
+    const pred = JSON.parse(await readFile(join(dir, 'pred.json'), 'utf8')) as Record<string, string>;
+    expect(Object.keys(pred)).toEqual(['a']);
+    expect((await run(['qa', '--model', join(dir, 'qa'), '--data', join(dir, 'squad.json')])).code).toBe(2);
+    expect((await run(['qa', '--model', join(dir, 'qa'), '--question', 'x'])).code).toBe(2);
+  }, 30_000);
+
+  it('train rejects an unknown task as a user error', async () => {
+    expect((await run(['train', '--task', 'nope', '--out', join(dir, 'x')])).code).toBe(2);
+  });
+});

@@ -6,6 +6,8 @@ import { register as registerRag } from '@llm/rag/cli';
 import { register as registerEval } from '@llm/eval/cli';
 import { register as registerServe } from '@llm/serve/cli';
 import { register as registerTransformer } from '@llm/transformer/cli';
+import { setTaskScorers } from '@llm/transformer';
+import { corpusBleu, corpusChrf, evaluateSquad } from '@llm/eval';
 import { register as registerQuant } from '@llm/quant/cli';
 import { register as registerLora } from '@llm/lora/cli';
 import { register as registerEmbeddings } from '@llm/embeddings/cli';
@@ -19,7 +21,20 @@ export const CLI_VERSION = '0.1.0';
  * Build the `llm` program with every package's subcommands. Global flags: `--json` (one JSON
  * object as the last stdout line), `--debug` (stacks on errors).
  */
+/** `@llm/transformer`'s task commands score with `@llm/eval` (which it may not import itself). */
+function wireTaskScorers(): void {
+  setTaskScorers({
+    bleu: (hyps, refs) => corpusBleu(hyps, [refs]).score,
+    chrf: (hyps, refs) => corpusChrf(hyps, [refs]).score,
+    squad: (dataset, predictions) => {
+      const r = evaluateSquad(dataset, predictions);
+      return { exactMatch: r.exact_match, f1: r.f1 };
+    },
+  });
+}
+
 export function buildProgram(): Command {
+  wireTaskScorers();
   const program = new Command('llm')
     .description('The @llm workspace: tokenizers, embeddings, sequence models, transformers, RAG, LoRA, quantization, serving and evaluation.')
     .version(CLI_VERSION)

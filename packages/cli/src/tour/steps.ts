@@ -12,6 +12,7 @@ import { seqStep } from './seq.js';
 import { translatorStep } from './translator.js';
 import { gptAustenStep } from './gpt-austen.js';
 import { bertQaStep } from './bert-qa.js';
+import { loraStep } from './lora.js';
 
 /**
  * Level 0: the runtime. Chooses the backend, probes its speed, lists the bundled data, and
@@ -100,7 +101,7 @@ const runtimeStep: TourStep = {
 };
 
 /** Steps that run, in order. Each curriculum package adds its own as it lands. */
-export const TOUR_STEPS: readonly TourStep[] = [runtimeStep, tokenizeStep, embeddingsStep, seqStep, translatorStep, gptAustenStep, bertQaStep, quantStep, ragStep, evalStep, serveStep];
+export const TOUR_STEPS: readonly TourStep[] = [runtimeStep, tokenizeStep, embeddingsStep, seqStep, translatorStep, gptAustenStep, bertQaStep, quantStep, loraStep, ragStep, evalStep, serveStep];
 
 /**
  * The curriculum's stages and the tour steps that show them; a stage with none of its steps in

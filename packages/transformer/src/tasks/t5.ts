@@ -83,7 +83,7 @@ export async function trainT5(options: T5TaskOptions = {}): Promise<T5Task & { c
   for (let i = 0; i < evalData.length; i += o.batchSize) evalBatches.push(evalData.slice(i, i + o.batchSize));
   const config: T5Config = {
     vocabSize: tok.vocabSize, dModel: o.dModel, dKv: o.dModel / o.heads, dFf: o.dFf, numLayers: o.layers, numDecoderLayers: o.layers, numHeads: o.heads,
-    numBuckets: 32, maxDistance: 128, layerNormEps: 1e-6, gated: false, activation: 'relu', tieWordEmbeddings: true,
+    numBuckets: 32, maxDistance: 128, layerNormEps: 1e-6, gated: false, activation: 'relu', tieWordEmbeddings: true, scaleDecoderOutputs: true, dropoutRate: 0.1,
     padTokenId: tok.tokenToId('<pad>')!, eosTokenId: tok.tokenToId('</s>')!, decoderStartTokenId: tok.tokenToId('<pad>')!,
   };
   const model = new T5(config).initRandom(o.seed);

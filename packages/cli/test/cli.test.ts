@@ -8,7 +8,7 @@ import { join } from 'node:path';
 // Runs the real `llm` command from source through tsx, as a user would run the built bin.
 const bin = fileURLToPath(new URL('../src/bin.ts', import.meta.url));
 function llm(args: string[], env: Record<string, string> = {}) {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', bin, ...args], { encoding: 'utf8', env: { ...process.env, CI: 'true', ...env }, timeout: 120_000 });
+  const r = spawnSync(process.execPath, ['--import', 'tsx', bin, ...args], { encoding: 'utf8', env: { ...process.env, CI: 'true', ...env }, timeout: 540_000 });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr, last: () => JSON.parse(r.stdout.trimEnd().split('\n').pop()!) as Record<string, unknown> };
 }
 
@@ -66,4 +66,15 @@ describe('llm CLI', () => {
     expect(html).toContain('<h2>Level 0');
     expect(html).toContain('<svg'); // the loss curve, inlined
   });
+
+  it('tour --fast runs every level end to end and reports no pending stage', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'llm-tour-fast-'));
+    const r = llm(['tour', '--fast', '--artifacts', dir, '--json']);
+    expect(r.code, r.stderr.slice(-2000)).toBe(0);
+    const report = r.last() as { steps: Array<{ id: string; level: number }>; pending: unknown[] };
+    expect(new Set(report.steps.map((s) => s.level))).toEqual(new Set([0, 1, 2, 3, 4]));
+    expect(report.steps.map((s) => s.id)).toEqual(['runtime', 'tokenize', 'embeddings', 'seq', 'translator', 'gpt-austen', 'bert-qa', 'quant', 'lora', 'rag', 'eval', 'serve']);
+    expect(report.pending).toEqual([]);
+    expect(existsSync(join(dir, 'report.html'))).toBe(true);
+  }, 600_000);
 });

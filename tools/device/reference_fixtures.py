@@ -321,6 +321,7 @@ def hf_tokenizers():
         e = wp.encode(a, b)
         enc['wordpiece_pairs'].append({'ids': e.ids, 'type_ids': e.type_ids})
     json.dump(enc, open(out('tokenizers', 'encodings.json'), 'w'), ensure_ascii=False)
+    # The repository keeps the trained tokenizer.json files gzip-compressed (gzip -9n).
 
 
 summary['finished'] = time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime())

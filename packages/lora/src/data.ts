@@ -1,4 +1,4 @@
-import { InputError, readJsonl } from '@llm/core';
+import { datasetFiles, InputError, readJson, readJsonl } from '@llm/core';
 
 /** One training example: a prompt and its completion (loss on the completion only), or plain text. */
 export type TrainingExample = { prompt: string; completion: string } | { text: string };
@@ -25,5 +25,18 @@ export async function readTrainingData(path: string, options: { signal?: AbortSi
     }
   }
   if (out.length === 0) throw new InputError('no training examples', { file: path });
+  return out;
+}
+
+/**
+ * Instruction data from the bundled SQuAD-layout FAQ set (Python and Debian FAQs): each question
+ * becomes a prompt and its first annotated answer the completion.
+ */
+export async function faqInstructions(limit = Infinity, split: 'train' | 'dev' = 'train'): Promise<TrainingExample[]> {
+  const squad = (await readJson(datasetFiles('faq-squad', split)[0]!)) as { data: Array<{ paragraphs: Array<{ qas: Array<{ question: string; answers: Array<{ text: string }> }> }> }> };
+  const out: TrainingExample[] = [];
+  for (const a of squad.data) for (const p of a.paragraphs) for (const q of p.qas) {
+    if (q.answers[0] && out.length < limit) out.push({ prompt: `Question: ${q.question}\nAnswer:`, completion: ` ${q.answers[0].text}` });
+  }
   return out;
 }

@@ -9,3 +9,4 @@ export * from './data.js';
 export * from './adapters.js';
 export * from './prompt-tuning.js';
 export * from './finetune.js';
+export * from './compare.js';

@@ -1,17 +1,8 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { datasetFiles, formatTable, initBackend, readJson } from '@llm/core';
-import { loadCausalLM, loadTokenizer, type Llama } from '@llm/transformer';
-import { fineTune, type FineTuneMethod, type TrainingExample } from '@llm/lora';
+import { formatTable } from '@llm/core';
+import { compareFineTuning, faqInstructions } from '@llm/lora';
 import type { TourStep } from './types.js';
-
-/** FAQ question → the first answer, as instruction data (from the bundled SQuAD-layout FAQ set). */
-async function faqInstructions(limit: number): Promise<TrainingExample[]> {
-  const squad = (await readJson(datasetFiles('faq-squad', 'train')[0]!)) as { data: Array<{ paragraphs: Array<{ qas: Array<{ question: string; answers: Array<{ text: string }> }> }> }> };
-  const out: TrainingExample[] = [];
-  for (const a of squad.data) for (const p of a.paragraphs) for (const q of p.qas) if (q.answers[0] && out.length < limit) out.push({ prompt: `Question: ${q.question}\nAnswer:`, completion: ` ${q.answers[0].text}` });
-  return out;
-}
 
 /**
  * Level 3: parameter-efficient fine-tuning. Takes the tour's Austen GPT (a LLaMA) as the base and
@@ -27,23 +18,14 @@ export const loraStep: TourStep = {
     if (!existsSync(join(base, 'model.safetensors'))) {
       return { summary: 'skipped: no Austen GPT in the artifacts (run the gpt-austen step first)', metrics: {}, artifacts: [], cached: false };
     }
-    await initBackend();
     const examples = await faqInstructions(ctx.fast ? 8 : 48);
-    const tokenizer = await loadTokenizer(base);
-    const rows: Array<[string, string, string, string, string]> = [];
+    const compared = await compareFineTuning(base, examples, { outDir: join(ctx.artifactsDir, 'lora'), epochs: ctx.fast ? 1 : 3, batchSize: 8, r: 8, alpha: 16, targets: ['q_proj', 'k_proj', 'v_proj', 'o_proj'], numVirtualTokens: 8, maxLength: 96, seed: 1, signal: ctx.signal });
+    const rows = compared.map((c) => [c.method, `${c.trainableParameters.toLocaleString()} (${((100 * c.trainableParameters) / c.totalParameters).toFixed(2)}%)`, `${(c.memory.total / 1e6).toFixed(2)} MB`, `${c.firstLoss.toFixed(3)} → ${c.lastLoss.toFixed(3)}`, `${c.seconds.toFixed(1)} s`]);
     const metrics: Record<string, number> = {};
-    for (const method of ['full', 'lora', 'qlora', 'prompt'] as FineTuneMethod[]) {
-      const model = (await loadCausalLM(base)) as Llama;
-      const out = join(ctx.artifactsDir, 'lora', method);
-      const r = await fineTune(model, tokenizer, examples, { method, epochs: ctx.fast ? 1 : 3, batchSize: 8, r: 8, alpha: 16, targets: ['q_proj', 'k_proj', 'v_proj', 'o_proj'], numVirtualTokens: 8, maxLength: 96, seed: 1, out, signal: ctx.signal });
-      const m = r.memory;
-      rows.push([method, `${m.trainableParameters.toLocaleString()} (${((100 * m.trainableParameters) / m.totalParameters).toFixed(2)}%)`, `${(m.total / 1e6).toFixed(2)} MB`, `${r.losses[0]!.toFixed(3)} → ${r.losses[r.losses.length - 1]!.toFixed(3)}`, `${r.seconds.toFixed(1)} s`]);
-      metrics[`${method}TrainableFraction`] = m.trainableParameters / m.totalParameters;
-      metrics[`${method}MemoryBytes`] = m.total;
-      metrics[`${method}FinalLoss`] = r.losses[r.losses.length - 1]!;
-      r.lora?.dispose();
-      r.prompt?.dispose();
-      model.dispose();
+    for (const c of compared) {
+      metrics[`${c.method}TrainableFraction`] = c.trainableParameters / c.totalParameters;
+      metrics[`${c.method}MemoryBytes`] = c.memory.total;
+      metrics[`${c.method}FinalLoss`] = c.lastLoss;
     }
     ctx.log(formatTable(['method', 'trainable', 'memory', 'loss', 'time'], rows).split('\n').join('\n   '));
     const lora = rows.find((r) => r[0] === 'lora')!;

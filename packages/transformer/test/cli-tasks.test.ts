@@ -2,29 +2,11 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { Command } from 'commander';
 import { initBackend } from '@llm/core';
-import { register } from '../src/cli.js';
+import { runCli } from './helpers.js';
 import { parseSquad, saveBertQa, saveTranslator, setTaskScorers, trainBertQa, trainTranslator, type ParallelPair } from '../src/index.js';
 
-async function run(args: string[]): Promise<{ json: Record<string, unknown>; code: number | undefined }> {
-  const out: string[] = [];
-  const spy = vi.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => { out.push(String(s)); return true; });
-  const errSpy = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
-  process.exitCode = undefined;
-  const program = new Command('llm').exitOverride();
-  register(program);
-  try {
-    await program.parseAsync(['transformer', ...args, '--json'], { from: 'user' });
-  } finally {
-    spy.mockRestore();
-    errSpy.mockRestore();
-  }
-  const lines = out.join('').trim().split('\n');
-  const code = process.exitCode as number | undefined;
-  process.exitCode = undefined;
-  return { json: JSON.parse(lines[lines.length - 1]!) as Record<string, unknown>, code };
-}
+const run = runCli;
 
 let dir = '';
 beforeAll(async () => {

@@ -1,27 +1,8 @@
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { Command } from 'commander';
-import { register } from '../src/cli.js';
-import { FIXTURES, reference } from './helpers.js';
+import { FIXTURES, reference, runCli } from './helpers.js';
 
-async function run(args: string[]): Promise<{ json: Record<string, unknown>; code: number | undefined }> {
-  const out: string[] = [];
-  const spy = vi.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => { out.push(String(s)); return true; });
-  const errSpy = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
-  process.exitCode = undefined;
-  const program = new Command('llm').exitOverride();
-  register(program);
-  try {
-    await program.parseAsync(['transformer', ...args, '--json'], { from: 'user' });
-  } finally {
-    spy.mockRestore();
-    errSpy.mockRestore();
-  }
-  const lines = out.join('').trim().split('\n');
-  const code = process.exitCode as number | undefined;
-  process.exitCode = undefined;
-  return { json: JSON.parse(lines[lines.length - 1]!) as Record<string, unknown>, code };
-}
+const run = runCli;
 
 afterEach(() => { process.exitCode = undefined; });
 

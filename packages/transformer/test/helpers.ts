@@ -1,3 +1,6 @@
+import { vi } from 'vitest';
+import { Command } from 'commander';
+import { register } from '../src/cli.js';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -26,4 +29,24 @@ export function maxAbsDiff(actual: ArrayLike<number>, expected: RefTensor, rowMa
     m = Math.max(m, Math.abs(actual[i]! - expected.data[i]!));
   }
   return m;
+}
+
+/** Run `llm transformer …` in-process with `--json`; the parsed last stdout line and the exit code. */
+export async function runCli(args: string[]): Promise<{ json: Record<string, unknown>; code: number | undefined }> {
+  const out: string[] = [];
+  const spy = vi.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => { out.push(String(s)); return true; });
+  const errSpy = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+  process.exitCode = undefined;
+  const program = new Command('llm').exitOverride();
+  register(program);
+  try {
+    await program.parseAsync(['transformer', ...args, '--json'], { from: 'user' });
+  } finally {
+    spy.mockRestore();
+    errSpy.mockRestore();
+  }
+  const lines = out.join('').trim().split('\n');
+  const code = process.exitCode as number | undefined;
+  process.exitCode = undefined;
+  return { json: JSON.parse(lines[lines.length - 1]!) as Record<string, unknown>, code };
 }

@@ -7,12 +7,12 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { ConfigError, createProgress, FormatError, NotFoundError, parseJson, readText, SafetensorsFile, throwIfAborted, toFloat32 } from '@llm/core';
+import { ConfigError, createProgress, NotFoundError, parseJson, readText, SafetensorsFile, throwIfAborted } from '@llm/core';
 import { GGMLType, type GGMLTypeName } from '../ggml/types.js';
 import { quantizeGGML } from '../ggml/quants.js';
 import { gv, type GGUFValue } from '../gguf/types.js';
 import { writeGGUF, type GGUFTensorInput } from '../gguf/writer.js';
-import { CONVERT_TYPES, tensorTypeFor, type ConvertOptions, type ConvertReport } from './hf-llama.js';
+import { CONVERT_TYPES, readFloatTensor, tensorTypeFor, type ConvertOptions, type ConvertReport } from './hf-llama.js';
 import { vocabFromTokenizerJson, vocabMetadata } from './vocab.js';
 
 /** The `config.json` fields read (HF `GPT2Config`). */
@@ -93,10 +93,9 @@ export async function convertHfGpt2(dir: string, out: string, options: ConvertOp
       progress.tick();
       const name = ggufGpt2Name(hf);
       if (!name) continue;
-      const t = await st.read(hf);
-      if (!['F32', 'F16', 'BF16', 'F64'].includes(t.dtype)) throw new FormatError('safetensors', `tensor '${hf}' has dtype ${t.dtype}, expected a float type`, { file: stPath, field: hf });
-      let w = toFloat32(t.dtype, t.data as Parameters<typeof toFloat32>[1]);
-      let shape = [...t.shape];
+      const read = await readFloatTensor(st, hf, stPath);
+      let w = read.data;
+      let shape = read.shape;
       if (/\.(c_attn|c_proj|c_fc)\.weight$/.test(hf)) { w = transpose(w, shape[0]!, shape[1]!); shape = [shape[1]!, shape[0]!]; }
       add(name, w, [...shape].reverse());
       if (name === 'token_embd.weight' && !st.names.some((n) => n.endsWith('lm_head.weight'))) add('output.weight', w, [...shape].reverse());

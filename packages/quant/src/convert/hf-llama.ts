@@ -192,10 +192,8 @@ export async function convertHfLlama(dir: string, out: string, options: ConvertO
       progress.tick();
       const name = ggufTensorName(hfName);
       if (!name) continue;
-      const t = await st.read(hfName);
-      if (!['F32', 'F16', 'BF16', 'F64'].includes(t.dtype)) throw new FormatError('safetensors', `tensor '${hfName}' has dtype ${t.dtype}, expected a float type`, { file: stPath, field: hfName });
-      let w = toFloat32(t.dtype, t.data as Parameters<typeof toFloat32>[1]);
-      const shape = [...t.shape];
+      const { data: f32, shape } = await readFloatTensor(st, hfName, stPath);
+      let w = f32;
       if (/attn_(q|k)\.weight$/.test(name)) {
         const heads = name.endsWith('attn_q.weight') ? cfg.num_attention_heads : kvHeads;
         w = unpermuteRope(w, shape[0]!, shape[1]!, heads);
@@ -219,3 +217,10 @@ export async function convertHfLlama(dir: string, out: string, options: ConvertO
 }
 
 export { isGGMLQuantType };
+
+/** A checkpoint tensor as float32 (F32/F16/BF16/F64 accepted; anything else is a FormatError naming it). */
+export async function readFloatTensor(st: SafetensorsFile, name: string, file: string): Promise<{ data: Float32Array; shape: number[] }> {
+  const t = await st.read(name);
+  if (!['F32', 'F16', 'BF16', 'F64'].includes(t.dtype)) throw new FormatError('safetensors', `tensor '${name}' has dtype ${t.dtype}, expected a float type`, { file, field: name });
+  return { data: toFloat32(t.dtype, t.data as Parameters<typeof toFloat32>[1]), shape: [...t.shape] };
+}

@@ -13,33 +13,13 @@ import { T5, type T5Config } from '../models/t5.js';
 import { crossEntropy } from '../train.js';
 import { seq2seqGenerate } from '../generate.js';
 import { bucketBatch, maskRows, meanLoss, padRows, trainLoop, writeCurve, type CurvePoint } from './common.js';
-import { DEFAULT_HELDOUT_BOOKS, loadBiblePairs, splitByBooks, type ParallelPair } from './translate.js';
+import { DEFAULT_HELDOUT_BOOKS, loadBiblePairs, splitByBooks, type ParallelPair, type TranslatorOptions } from './translate.js';
 
 /** The task prefix. */
 export const T5_TRANSLATE_PREFIX = 'translate Spanish to English: ';
 
-/** Settings of {@link trainT5}. */
-export interface T5TaskOptions {
-  vocabSize?: number;
-  dModel?: number;
-  heads?: number;
-  layers?: number;
-  dFf?: number;
-  maxLen?: number;
-  maxTrainPairs?: number;
-  steps?: number;
-  batchSize?: number;
-  lr?: number;
-  labelSmoothing?: number;
-  heldOutBooks?: readonly string[];
-  evalPairs?: number;
-  evalEvery?: number;
-  seed?: number;
-  signal?: AbortSignal;
-  log?: (line: string) => void;
-  /** Pairs instead of the Bible (tests). */
-  pairs?: readonly ParallelPair[];
-}
+/** Settings of {@link trainT5}: the translator's, without dropout (T5 here trains without it). */
+export type T5TaskOptions = Omit<TranslatorOptions, 'dropout'>;
 
 /** A T5 text-to-text model and its tokenizer. */
 export interface T5Task {

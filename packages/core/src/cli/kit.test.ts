@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { InputError } from '../errors.js';
-import { formatTable, runCommand, type OutputSink } from './kit.js';
+import { formatTable, runCommand, runInProcess, type OutputSink, type ParsableProgram } from './kit.js';
 
 function sink(): OutputSink & { out: string; err: string } {
   const s = { out: '', err: '', stdout: (x: string) => { s.out += x; }, stderr: (x: string) => { s.err += x; } };
@@ -45,5 +45,30 @@ describe('CLI contract', () => {
 
   it('formats aligned tables', () => {
     expect(formatTable(['a', 'long'], [[1, 'x'], ['wide', 2]])).toBe('a     long\n----  ----\n1     x\nwide  2');
+  });
+
+  it('runs a command in-process, capturing stdout/stderr, the exit code and the --json line', async () => {
+    const program: ParsableProgram = {
+      async parseAsync(argv) {
+        const flags = { json: argv.includes('--json') };
+        process.exitCode = await runCommand(flags, async () => {
+          process.stderr.write('progress…\n');
+          if (argv[0] === 'bad') throw new InputError('bad input', { line: 3 });
+          return { json: { echo: argv[0] }, human: `echo ${argv[0]}` };
+        });
+      },
+    };
+    process.exitCode = 7;
+    const ok = await runInProcess(program, ['hello', '--json']);
+    expect(ok).toMatchObject({ code: 0, json: { echo: 'hello' } });
+    expect(ok.stderr).toContain('progress…');
+    const human = await runInProcess(program, ['hi']);
+    expect(human.stdout).toBe('echo hi\n');
+    expect(human.json).toBeUndefined();
+    const bad = await runInProcess(program, ['bad', '--json']);
+    expect(bad.code).toBe(2);
+    expect(bad.json).toMatchObject({ error: { message: 'bad input' }, exitCode: 2 });
+    expect(process.exitCode).toBe(7);
+    process.exitCode = undefined;
   });
 });

@@ -112,3 +112,60 @@ export function commandAction<C extends CommandLike, A extends unknown[]>(cmd: C
   }));
   return cmd;
 }
+
+/** A parsed command tree (commander's `Command`, or anything with its `parseAsync`). */
+export interface ParsableProgram {
+  parseAsync(argv: readonly string[], options: { from: 'user' }): Promise<unknown>;
+}
+
+/** What {@link runInProcess} captured. */
+export interface InProcessRun {
+  /** Everything written to stdout. */
+  stdout: string;
+  /** Everything written to stderr (progress, errors). */
+  stderr: string;
+  /** `process.exitCode` after the command (0 when unset). */
+  code: number;
+  /** The last stdout line parsed as JSON (the `--json` contract), or undefined when it is not JSON. */
+  json: Record<string, unknown> | undefined;
+}
+
+/**
+ * Run a command in this process with stdout and stderr captured, per the CLI contract: used by
+ * every package's CLI tests and by tools that drive `llm` programmatically. `args` are user
+ * arguments (no `node llm` prefix); `process.exitCode` is restored afterwards.
+ *
+ * ```ts
+ * const program = new Command('llm').exitOverride();
+ * register(program);
+ * const { json, code } = await runInProcess(program, ['quant', 'inspect', 'x.gguf', '--json']);
+ * ```
+ */
+export async function runInProcess(program: ParsableProgram, args: readonly string[]): Promise<InProcessRun> {
+  let stdout = '';
+  let stderr = '';
+  const out = process.stdout.write;
+  const err = process.stderr.write;
+  const before = process.exitCode;
+  process.stdout.write = ((chunk: string | Uint8Array) => { stdout += typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8'); return true; }) as typeof process.stdout.write;
+  process.stderr.write = ((chunk: string | Uint8Array) => { stderr += typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8'); return true; }) as typeof process.stderr.write;
+  process.exitCode = undefined;
+  let code: number;
+  try {
+    await program.parseAsync(args, { from: 'user' });
+  } finally {
+    process.stdout.write = out;
+    process.stderr.write = err;
+    code = Number(process.exitCode ?? 0);
+    process.exitCode = before;
+  }
+  const lines = stdout.trim().split('\n');
+  let json: Record<string, unknown> | undefined;
+  try {
+    const v: unknown = JSON.parse(lines[lines.length - 1] ?? '');
+    if (v !== null && typeof v === 'object' && !Array.isArray(v)) json = v as Record<string, unknown>;
+  } catch {
+    json = undefined;
+  }
+  return { stdout, stderr, code, json };
+}

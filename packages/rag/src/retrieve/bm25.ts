@@ -69,6 +69,12 @@ export class Bm25Index {
     }
   }
 
+  /** Inverse document frequency of an (already tokenised) term, as {@link Bm25Index.search} weighs it. */
+  idf(term: string): number {
+    const df = this.postings.get(term)?.length ?? 0;
+    return Math.log(1 + (this.ids.length - df + 0.5) / (df + 0.5));
+  }
+
   /** The top `k` documents for `query`, best first. */
   search(query: string, k: number): Array<{ id: string; score: number }> {
     const n = this.ids.length;

@@ -100,6 +100,8 @@ if (mode === 'setup') {
   build();
   step('checking import layers and cycles');
   must(process.execPath, [join(root, 'tools', 'check-imports.mjs')], 'import check');
+  step('checking every package manifest and its packed tarball (tools/release-check.mjs)');
+  must(process.execPath, [join(root, 'tools', 'release-check.mjs')], 'release check');
   step('type-checking and testing every package (turbo run typecheck test)');
   const code = run(pnpmBin, ['exec', 'turbo', 'run', 'typecheck', 'test', '--concurrency=1', '--continue', ...rest]);
   const s = summarizeTests();

@@ -39,6 +39,16 @@ describe('generated answers are checked sentence by sentence (@llm/eval support 
     expect(strict.citations.map((c) => c.n)).toEqual([1]);
   });
 
+  it('treats a fragment without content words as unsupported, so an answer of only fragments abstains', async () => {
+    const model = new Scripted('t/. [1].');
+    // The passage contains "t" as a token (from "isn't"), so a bag-of-words scorer alone would support "t/.".
+    const passages: RetrievedChunk[] = [{ ...chunks[0]!, text: "Debian isn't a company; it is a project of volunteers." }];
+    const a = await generateAnswer('Who created Debian?', passages, model, { removeUnsupported: true });
+    expect(a.sentences.every((s) => !s.supported && s.support === 0)).toBe(true);
+    expect(a.abstained).toBe(true);
+    expect(a.answer).toBe(DONT_KNOW);
+  });
+
   it('says it does not know when nothing was retrieved', async () => {
     const a = await generateAnswer('Anything?', [], new Scripted('made up'));
     expect(a.abstained).toBe(true);

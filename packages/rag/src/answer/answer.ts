@@ -129,7 +129,10 @@ export async function generateAnswer(question: string, chunks: readonly Retrieve
   for (const s of splitSentences(text.trim())) {
     const cites = [...s.matchAll(/\[(\d+)\]/g)].map((m) => Number(m[1])).filter((n) => n >= 1 && n <= chunks.length);
     const passages = (cites.length ? cites : chunks.map((_, i) => i + 1)).map((n) => chunks[n - 1]!.text);
-    const support = await scorer(s.replace(/\[\d+\]/g, ''), passages);
+    const claim = s.replace(/\[\d+\]/g, '');
+    // A fragment without a single content word of two or more characters ("t/.", "[2].") states nothing: it cannot be
+    // supported, and must not count as an answer.
+    const support = bm25Tokens(claim).some((t) => t.length >= 2) ? await scorer(claim, passages) : 0;
     sentences.push({ text: s, cites, support, supported: support >= minSupport });
   }
   const kept = options.removeUnsupported ? sentences.filter((s) => s.supported) : sentences;

@@ -8,6 +8,7 @@ import { DocumentStore } from './store/sqlite.js';
 import { HnswIndex, type HnswOptions } from './index/hnsw.js';
 import { Bm25Index } from './retrieve/bm25.js';
 import { maximalMarginalRelevance, reciprocalRankFusion } from './retrieve/fusion.js';
+import { rerankBySentenceWindows, type WindowRerankOptions } from './retrieve/window-rerank.js';
 import type { Chunk, IngestFailure, LoadedDocument, RetrievedChunk } from './types.js';
 
 /** Options for {@link KnowledgeBase.open}. */
@@ -49,6 +50,11 @@ export interface RetrieveOptions {
   fusionWeights?: readonly [number, number];
   /** Candidates taken from each retriever before fusion. Default max(50, 5k). */
   candidates?: number;
+  /**
+   * Lexical reranking of the first `candidates` results by their best sentence window
+   * ({@link rerankBySentenceWindows}); on by default, `false` turns it off (plain BM25 / dense / RRF order).
+   */
+  windowRerank?: false | (WindowRerankOptions & { candidates?: number });
   /** Re-order the final candidates (e.g. a cross-encoder). */
   rerank?: (question: string, chunks: RetrievedChunk[]) => Promise<RetrievedChunk[]>;
   signal?: AbortSignal;
@@ -188,6 +194,13 @@ export class KnowledgeBase {
     else if (mode === 'dense') ranked = await dense();
     else ranked = reciprocalRankFusion([this.lexical().search(question, options.filter ? n * 4 : n).filter((h) => passes(h.id)).slice(0, n), await dense()], { weights: options.fusionWeights });
     if (options.minScore !== undefined) ranked = ranked.filter((r) => r.score >= options.minScore!);
+    if (options.windowRerank !== false && ranked.length > 1) {
+      const wr = options.windowRerank ?? {};
+      const m = Math.max(k, wr.candidates ?? 40);
+      const lex = this.lexical();
+      const head = rerankBySentenceWindows(question, ranked.slice(0, m).map((r) => ({ ...r, text: all.get(r.id)!.text })), (t) => lex.idf(t), wr);
+      ranked = [...head.map(({ id, score }) => ({ id, score })), ...ranked.slice(m).map((r) => ({ id: r.id, score: 0 }))];
+    }
     let picked = ranked.slice(0, options.mmrLambda !== undefined ? n : k);
     if (options.mmrLambda !== undefined) {
       if (!qv) qv = (await this.embedder!.embed([question], { kind: 'query' }))[0]!;

@@ -55,6 +55,9 @@ export class HnswIndex implements VectorIndex {
   private idOf: Array<string | undefined> = [];
   private meta: Array<Metadata | undefined> = [];
   private free: number[] = [];
+  /** Reused query buffer: hnswlib-node wants a plain array, so a typed-array query is copied into this one (no allocation per query). */
+  private queryBuf: number[] = [];
+  private currentEf = -1;
 
   constructor(readonly dimension: number, options: HnswOptions = {}) {
     if (!(dimension > 0)) throw new ConfigError(`dimension must be positive, got ${dimension}`);
@@ -84,8 +87,15 @@ export class HnswIndex implements VectorIndex {
       const reuse = this.free.pop();
       const label = reuse ?? this.idOf.length;
       if (reuse === undefined && label >= this.index.getMaxElements()) this.index.resizeIndex(this.index.getMaxElements() * 2);
-      // hnswlib-node takes plain arrays: one conversion per vector is unavoidable.
-      this.index.addPoint(Array.from(it.vector), label, reuse !== undefined);
+      // hnswlib-node takes plain arrays (and copies them): typed arrays go through one reused buffer.
+      let v: number[];
+      if (Array.isArray(it.vector)) v = it.vector as number[];
+      else {
+        v = this.queryBuf;
+        if (v.length !== this.dimension) v = this.queryBuf = new Array<number>(this.dimension).fill(0);
+        for (let i = 0; i < this.dimension; i++) v[i] = it.vector[i]!;
+      }
+      this.index.addPoint(v, label, reuse !== undefined);
       this.labelOf.set(it.id, label);
       this.idOf[label] = it.id;
       this.meta[label] = it.metadata ?? {};
@@ -111,18 +121,27 @@ export class HnswIndex implements VectorIndex {
     if (query.length !== this.dimension) throw new ConfigError(`query has ${query.length} dimensions, index has ${this.dimension}`);
     const n = Math.min(k, this.size);
     if (n === 0) return [];
-    this.index.setEf(Math.max(options.ef ?? this.ef, n));
-    const q = Array.isArray(query) ? (query as number[]) : Array.from(query);
+    const ef = Math.max(options.ef ?? this.ef, n);
+    if (ef !== this.currentEf) { this.index.setEf(ef); this.currentEf = ef; }
+    let q: number[];
+    if (Array.isArray(query)) q = query as number[];
+    else {
+      q = this.queryBuf;
+      if (q.length !== this.dimension) q = this.queryBuf = new Array<number>(this.dimension).fill(0);
+      for (let i = 0; i < this.dimension; i++) q[i] = query[i]!;
+    }
     const filter = options.filter;
     const res = this.index.searchKnn(q, n, filter ? (label: number) => {
       const id = this.idOf[label];
       return id !== undefined && filter(this.meta[label]!, id);
     } : undefined);
-    return res.neighbors.map((label, i) => ({
-      id: this.idOf[label]!,
-      score: this.metric === 'l2' ? -res.distances[i]! : 1 - res.distances[i]!,
-      metadata: this.meta[label]!,
-    }));
+    const l2 = this.metric === 'l2';
+    const hits: SearchHit[] = new Array<SearchHit>(res.neighbors.length);
+    for (let i = 0; i < hits.length; i++) {
+      const label = res.neighbors[i]!;
+      hits[i] = { id: this.idOf[label]!, score: l2 ? -res.distances[i]! : 1 - res.distances[i]!, metadata: this.meta[label]! };
+    }
+    return hits;
   }
 
   /**

@@ -7,7 +7,7 @@ import { markdownToDocument } from './markdown.js';
 import { loadMediaWikiDump } from './mediawiki.js';
 import { loadPdf } from './pdf.js';
 
-export { loadPdf, itemsToText } from './pdf.js';
+export { loadPdf, itemsToText, stripRunningHeaders } from './pdf.js';
 export { htmlToDocument } from './html.js';
 export { markdownToDocument } from './markdown.js';
 export { loadMediaWikiDump, type MediaWikiOptions } from './mediawiki.js';

@@ -44,7 +44,7 @@ export async function loadPdf(path: string, options: { signal?: AbortSignal } = 
       pages.push({ page: p, text: itemsToText(content.items as TextItem[]) });
       page.cleanup();
     }
-    return { source: path, title, pages, metadata: { format: 'pdf', pages: doc.numPages } };
+    return { source: path, title, pages: stripRunningHeaders(pages), metadata: { format: 'pdf', pages: doc.numPages } };
   } finally {
     await doc.destroy();
   }
@@ -82,4 +82,40 @@ export function itemsToText(items: readonly TextItem[]): string {
     else out.push(l);
   }
   return out.join('\n').trim();
+}
+
+/** A line's letters with page numbers (arabic or lower-case roman) and punctuation removed, to compare headers across pages (`#` for a bare number). */
+const headerKey = (line: string) => {
+  const t = line.trim();
+  if (!t) return '';
+  const words = t.replace(/\b(?:\d+|[ivxlcdm]+)\b/g, ' ').replace(/[^\p{L}]+/gu, ' ').trim();
+  return words || '#';
+};
+
+/**
+ * Drop running headers and footers: a page's first or last line whose text, page numbers aside,
+ * recurs at the same end of at least 30% of the pages (with 4 pages or more), e.g.
+ * "Debian Reference 171 / 233". They repeat the title on every page and mislead lexical search.
+ * Exported for tests.
+ */
+export function stripRunningHeaders<P extends { text: string }>(pages: P[]): P[] {
+  if (pages.length < 4) return pages;
+  const split = pages.map((p) => p.text.split('\n'));
+  const counts = { head: new Map<string, number>(), tail: new Map<string, number>() };
+  const bump = (m: Map<string, number>, line: string | undefined) => {
+    const k = headerKey(line ?? '');
+    if (k) m.set(k, (m.get(k) ?? 0) + 1);
+  };
+  for (const lines of split) {
+    bump(counts.head, lines[0]);
+    if (lines.length > 1) bump(counts.tail, lines[lines.length - 1]);
+  }
+  const min = Math.max(3, Math.ceil(0.3 * pages.length));
+  const running = (m: Map<string, number>, line: string) => (m.get(headerKey(line)) ?? 0) >= min;
+  return pages.map((p, i) => {
+    const lines = split[i]!;
+    const a = lines.length > 0 && running(counts.head, lines[0]!) ? 1 : 0;
+    const b = lines.length > 1 + a && running(counts.tail, lines[lines.length - 1]!) ? lines.length - 1 : lines.length;
+    return a === 0 && b === lines.length ? p : { ...p, text: lines.slice(a, b).join('\n').trim() };
+  });
 }

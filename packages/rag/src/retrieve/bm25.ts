@@ -9,12 +9,15 @@ const STOP = new Set(('a an and are as at be but by can do does for from has hav
 /** Light English stemmer: plural and common suffixes (enough for retrieval matching). */
 export function stem(w: string): string {
   if (w.length <= 3) return w;
-  if (w.endsWith('ies') && w.length > 4) return `${w.slice(0, -3)}y`;
-  if (w.endsWith('sses')) return w.slice(0, -2);
-  if (w.endsWith('ing') && w.length > 5) return w.slice(0, -3);
-  if (w.endsWith('ed') && w.length > 4) return w.slice(0, -2);
-  if (w.endsWith('s') && !w.endsWith('ss') && !w.endsWith('us') && !w.endsWith('is')) return w.slice(0, -1);
-  return w;
+  let s = w;
+  if (s.endsWith('ies') && s.length > 4) s = `${s.slice(0, -3)}y`;
+  else if (s.endsWith('sses')) s = s.slice(0, -2);
+  else if (s.endsWith('ing') && s.length > 5) s = s.slice(0, -3);
+  else if (s.endsWith('ed') && s.length > 4) s = s.slice(0, -2);
+  else if (s.endsWith('s') && !s.endsWith('ss') && !s.endsWith('us') && !s.endsWith('is')) s = s.slice(0, -1);
+  // A final silent e goes too, so "upgrade", "upgrades", "upgraded" and "upgrading" meet at "upgrad".
+  if (s.endsWith('e') && s.length > 4 && /[^aeiou]e$/.test(s)) s = s.slice(0, -1);
+  return s;
 }
 
 /** Tokens of a text for BM25. */
@@ -67,6 +70,12 @@ export class Bm25Index {
       if (!list) this.postings.set(t, (list = []));
       list.push([doc, n]);
     }
+  }
+
+  /** Inverse document frequency of an (already tokenised) term, as {@link Bm25Index.search} weighs it. */
+  idf(term: string): number {
+    const df = this.postings.get(term)?.length ?? 0;
+    return Math.log(1 + (this.ids.length - df + 0.5) / (df + 0.5));
   }
 
   /** The top `k` documents for `query`, best first. */

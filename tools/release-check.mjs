@@ -11,7 +11,7 @@
 // Exit status 0 only when every check passed; each failure names the package and the field or file.
 // Needs a built workspace (`npm test` / `pnpm build` first): the tarballs are made from dist/.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -158,6 +158,7 @@ if (consumer && failures.length === 0) {
   if (inst.status !== 0) {
     fail('consumer', `pnpm install --offline failed:\n${(inst.stdout + inst.stderr).trim().split('\n').slice(-15).join('\n')}`);
   } else {
+    for (const dir of ['data', 'fixtures']) symlinkSync(join(root, dir), join(app, dir), 'dir');
     const snippets = [];
     for (const { dir, manifest: m } of packages) {
       const code = firstSnippet(readFileSync(join(dir, 'README.md'), 'utf8'));
@@ -188,8 +189,9 @@ if (consumer && failures.length === 0) {
     if (tsc.status === 0) {
       for (const s of snippets) {
         const t0 = Date.now();
-        // Snippets use paths relative to the repository (bundled data, fixtures): run them from there.
-        const r = sh(process.execPath, [join(app, 'out', s.file.replace(/\.ts$/, '.js'))], { cwd: root, env: { ...env, CI: '1' }, timeout: 600_000 });
+        // Snippets use paths relative to the repository (bundled data, fixtures): run them in the
+        // scratch project with those two folders linked in, so whatever they write stays there.
+        const r = sh(process.execPath, [join(app, 'out', s.file.replace(/\.ts$/, '.js'))], { cwd: app, env: { ...env, CI: '1', LLM_DATA_DIR: join(root, 'data') }, timeout: 600_000 });
         if (r.status !== 0) fail(s.name, `README snippet ${r.error ? 'timed out after 600 s' : `exited ${r.status ?? r.signal}`}:\n${(r.stderr || r.stdout).trim().split('\n').slice(-8).join('\n')}`);
         else log(`consumer: ${s.name} README snippet ran (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
       }

@@ -163,29 +163,13 @@ export class RegexpPasses {
 
   /** Intern the whitespace-separated tokens of the result into `out`. */
   internTokens(interner: TokenInterner, out: IdList): void {
-    const { buf, length } = this;
-    let i = 0;
-    while (i < length) {
-      while (i < length && isPyWhitespace(buf[i]!)) i++;
-      if (i >= length) break;
-      const s = i;
-      while (i < length && !isPyWhitespace(buf[i]!)) i++;
-      out.push(interner.internBuffer(buf, s, i));
-    }
+    interner.internSplitBuffer(this.buf, this.length, out);
   }
 }
 
 /** Intern the Python-`split()` tokens of `s` into `out`. */
 export function internSplit(s: string, interner: TokenInterner, out: IdList): void {
-  const n = s.length;
-  let i = 0;
-  while (i < n) {
-    while (i < n && isPyWhitespace(s.charCodeAt(i))) i++;
-    if (i >= n) break;
-    const start = i;
-    while (i < n && !isPyWhitespace(s.charCodeAt(i))) i++;
-    out.push(interner.internString(s, start, i));
-  }
+  interner.internSplit(s, out);
 }
 
 /** Tokenize a segment as 13a (after lowercasing, if asked, and `rstrip`) and intern its tokens. */

@@ -311,7 +311,7 @@ export class NgramMatcher {
     }
     for (let i = 0; i < k; i++) local[touched[i]!] = 0;
     const codes = this.codes;
-    codes.set(tok.subarray(0, T));
+    for (let i = 0; i < T; i++) codes[i] = tok[i]!;
     // Codes of an order are < T, so keys (code * k + token) are < T * k.
     if (this.pair.length < T * k) this.pair = new Int32Array(Math.max(T * k, 2 * this.pair.length));
     const pair = this.pair;

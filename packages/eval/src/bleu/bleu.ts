@@ -175,6 +175,7 @@ class SegmentScratch {
   readonly matcher = new NgramMatcher();
   readonly hyp = new IdList();
   readonly refs: IdList[] = [];
+  readonly refSeqs: IdList[] = [];
   correct: number[] = [];
   total: number[] = [];
 }
@@ -230,11 +231,13 @@ export class Bleu implements StatsMetric<BleuScore> {
     const N = this.maxNgramOrder;
     this.tokenizeInto(hyp, w, w.hyp);
     while (w.refs.length < refs.length) w.refs.push(new IdList());
-    const refSeqs = refs.map((r, j) => {
+    const refSeqs = w.refSeqs;
+    refSeqs.length = refs.length;
+    for (let j = 0; j < refs.length; j++) {
       const out = w.refs[j]!;
-      this.tokenizeInto(r, w, out);
-      return out;
-    });
+      this.tokenizeInto(refs[j]!, w, out);
+      refSeqs[j] = out;
+    }
     if (w.correct.length !== N) {
       w.correct = new Array<number>(N).fill(0);
       w.total = new Array<number>(N).fill(0);

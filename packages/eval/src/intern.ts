@@ -44,9 +44,12 @@ export class TokenInterner {
   private count = 0;
   private readonly strings: Array<string | undefined> = [];
 
+  private readonly initialSlots: number;
+
   constructor(capacity = 4096) {
     let c = 16;
     while (c < 2 * capacity) c *= 2;
+    this.initialSlots = c;
     this.table = new Int32Array(2 * c);
     this.mask = c - 1;
   }
@@ -68,7 +71,12 @@ export class TokenInterner {
 
   /** Forget every token (ids start again from 0). */
   reset(): void {
-    this.table.fill(0);
+    if (this.count === 0) return;
+    if (this.table.length > 4 * this.initialSlots && this.table.length > 8192) {
+      // Do not keep clearing a table that one long text made large.
+      this.table = new Int32Array(2 * this.initialSlots);
+      this.mask = this.initialSlots - 1;
+    } else this.table.fill(0);
     this.strings.length = 0;
     this.count = 0;
   }
@@ -267,19 +275,16 @@ export class NgramMatcher {
     return refs.length < 63 && t <= NgramMatcher.MAX_TOKENS;
   }
 
-  /**
-   * Fill `correct[n-1]` and `total[n-1]` for n = 1..maxOrder. Requires
-   * {@link NgramMatcher.fits}; refs with the same ids as the hypothesis's interner.
-   */
-  match(hyp: IdSeq, refs: readonly IdSeq[], maxOrder: number, correct: number[], total: number[]): void {
+  /** Local ids (first occurrence order) for every token: hypothesis, then the references. */
+  private renumber(hyp: IdSeq, refs: readonly IdSeq[]): [number, number] {
+    // Local ids for every token of the segment: hypothesis, then the references, one after the other.
+    let maxId = 0;
+    let T = 0;
     const nseg = refs.length + 1;
     const starts = this.starts;
     const lengths = this.lengths;
     const tok = this.tok;
     const touched = this.touched;
-    // Local ids for every token of the segment: hypothesis, then the references, one after the other.
-    let maxId = 0;
-    let T = 0;
     for (let s = 0; s < nseg; s++) {
       const seq = s === 0 ? hyp : refs[s - 1]!;
       starts[s] = T;
@@ -310,6 +315,36 @@ export class NgramMatcher {
       }
     }
     for (let i = 0; i < k; i++) local[touched[i]!] = 0;
+    return [T, k];
+  }
+
+  /**
+   * Fill `correct[n-1]` and `total[n-1]` for n = 1..maxOrder. Requires
+   * {@link NgramMatcher.fits}; refs with the same ids as the hypothesis's interner. When the ids
+   * are already dense (all < `denseIds`, e.g. from an interner reset for this segment), pass
+   * `denseIds` to skip the renumbering.
+   */
+  match(hyp: IdSeq, refs: readonly IdSeq[], maxOrder: number, correct: number[], total: number[], denseIds = 0): void {
+    const nseg = refs.length + 1;
+    const starts = this.starts;
+    const lengths = this.lengths;
+    const tok = this.tok;
+    const touched = this.touched;
+    let T = 0;
+    let k = 0;
+    if (denseIds > 0) {
+      k = denseIds;
+      for (let s = 0; s < nseg; s++) {
+        const seq = s === 0 ? hyp : refs[s - 1]!;
+        starts[s] = T;
+        lengths[s] = seq.length;
+        const ids = seq.ids;
+        for (let i = 0; i < seq.length; i++) tok[T + i] = ids[i]!;
+        T += seq.length;
+      }
+    } else {
+      [T, k] = this.renumber(hyp, refs);
+    }
     const codes = this.codes;
     for (let i = 0; i < T; i++) codes[i] = tok[i]!;
     // Codes of an order are < T, so keys (code * k + token) are < T * k.

@@ -8,7 +8,7 @@ import { ConfigError } from '@llm/core';
 import { pyFixed, pyRstrip } from '../text.js';
 import { IdList, NgramMatcher, TokenInterner, type IdSeq } from '../intern.js';
 import { internSplit, RegexpPasses, scan13a } from './scan.js';
-import { checkCorpus, formatSignature, segmentsOf, sumStats, type CorpusScore, type SignatureExtras, type StatsMetric, type StatsOptions, stepProgress } from '../metric.js';
+import { checkCorpus, formatSignature, segmentsOf, type CorpusScore, type SignatureExtras, type StatsMetric, type StatsOptions, stepProgress } from '../metric.js';
 import { getBleuTokenizer, type BleuTokenizer, type BleuTokenizerName } from './tokenizers.js';
 
 /** BLEU smoothing methods (Chen & Cherry 2014): none, floor (method 1), add-k (2), exp (3, NIST). */
@@ -170,12 +170,13 @@ export function computeBleu(
 
 /** Reusable per-corpus scratch state: interned tokens, id buffers, the n-gram matcher. */
 class SegmentScratch {
-  readonly interner = new TokenInterner();
+  readonly interner = new TokenInterner(64);
   readonly passes = new RegexpPasses();
   readonly matcher = new NgramMatcher();
   readonly hyp = new IdList();
   readonly refs: IdList[] = [];
   readonly refSeqs: IdList[] = [];
+  row: number[] = [];
   correct: number[] = [];
   total: number[] = [];
 }
@@ -227,8 +228,13 @@ export class Bleu implements StatsMetric<BleuScore> {
     else internSplit(this.tokenizer.tokenize(pyRstrip(s)), w.interner, out);
   }
 
+  /** Statistics of one segment into `w.row` (reused: copy it to keep it). */
   private segmentStats(hyp: string, refs: readonly string[], w: SegmentScratch): number[] {
     const N = this.maxNgramOrder;
+    if (w.row.length !== 2 + 2 * N) w.row = new Array<number>(2 + 2 * N).fill(0);
+    // Token ids only need to be equal within the segment: a small interner, emptied per segment,
+    // stays in cache and gives dense ids the matcher can use as they are.
+    w.interner.reset();
     this.tokenizeInto(hyp, w, w.hyp);
     while (w.refs.length < refs.length) w.refs.push(new IdList());
     const refSeqs = w.refSeqs;
@@ -243,7 +249,7 @@ export class Bleu implements StatsMetric<BleuScore> {
       w.total = new Array<number>(N).fill(0);
     }
     const { correct, total } = w;
-    if (NgramMatcher.fits(w.hyp.length, refSeqs)) w.matcher.match(w.hyp, refSeqs, N, correct, total);
+    if (NgramMatcher.fits(w.hyp.length, refSeqs)) w.matcher.match(w.hyp, refSeqs, N, correct, total, w.interner.size);
     else matchLong(w.hyp, refSeqs, N, correct, total);
     let refLen = -1;
     let closestDiff = -1;
@@ -256,7 +262,7 @@ export class Bleu implements StatsMetric<BleuScore> {
         refLen = r.length;
       }
     }
-    const row = new Array<number>(2 + 2 * N);
+    const row = w.row;
     row[0] = w.hyp.length;
     row[1] = refLen;
     for (let n = 0; n < N; n++) {
@@ -274,7 +280,7 @@ export class Bleu implements StatsMetric<BleuScore> {
     const scratch = new SegmentScratch();
     return hypotheses.map((h, i) => {
       stepProgress(options, i, hypotheses.length);
-      return this.segmentStats(h, segs[i]!, scratch);
+      return this.segmentStats(h, segs[i]!, scratch).slice();
     });
   }
 
@@ -292,7 +298,25 @@ export class Bleu implements StatsMetric<BleuScore> {
    * (sacreBLEU's layout); a `null`/`undefined` line means "no reference from this stream".
    */
   corpusScore(hypotheses: readonly string[], references: ReadonlyArray<ReadonlyArray<string | null | undefined>>): BleuScore {
-    return this.scoreFromStats(sumStats(this.segmentStatistics(hypotheses, references), 2 + 2 * this.maxNgramOrder));
+    // The same sums as sumStats(segmentStatistics(…)), without keeping a row per segment.
+    checkCorpus(hypotheses, references);
+    const width = 2 + 2 * this.maxNgramOrder;
+    const sums = new Array<number>(width).fill(0);
+    const scratch = new SegmentScratch();
+    const refs: string[] = [];
+    let nrefs = -2;
+    for (let i = 0; i < hypotheses.length; i++) {
+      refs.length = 0;
+      for (const stream of references) {
+        const x = stream[i];
+        if (x !== null && x !== undefined) refs.push(x);
+      }
+      nrefs = nrefs === -2 || nrefs === refs.length ? refs.length : -1;
+      const row = this.segmentStats(hypotheses[i]!, refs, scratch);
+      for (let k = 0; k < width; k++) sums[k]! += row[k]!;
+    }
+    this.nrefs = nrefs;
+    return this.scoreFromStats(sums);
   }
 
   /** Sentence BLEU of one hypothesis against one or more references (use `effectiveOrder: true`). */

@@ -59,4 +59,14 @@ describe('TokenInterner', () => {
     });
     expect(it.size).toBe(3000);
   });
+  it('reset forgets every token, also after a large table', () => {
+    const it = new TokenInterner(4);
+    for (let i = 0; i < 20000; i++) it.intern(`t${i}`);
+    it.reset();
+    expect(it.size).toBe(0);
+    expect(it.intern('t19999')).toBe(0);
+    expect(it.intern('x')).toBe(1);
+    expect(it.intern('t19999')).toBe(0);
+    expect(it.text(1)).toBe('x');
+  });
 });

@@ -1,14 +1,21 @@
 // Corpus BLEU and ROUGE on 10k sentence pairs (bundled bible-es-en: KJV as hypotheses, WEB as
-// references): @llm/eval against NLTK's corpus_bleu (Debian python3-nltk) in the same run.
-// No Python ROUGE implementation is packaged in Debian (rouge-score is pip-only), so ROUGE is
-// timed on its own.
+// references): @llm/eval against Python peers in the same run.
+//   BLEU: NLTK 3.8's corpus_bleu (Debian python3-nltk), (a) on the same whitespace tokens as our
+//         tokenize='none' run, (b) with NLTK's own TreebankWordTokenizer inside the timing, against
+//         our sacreBLEU default (13a tokenizer) — the full pipeline from strings on both sides.
+//   ROUGE: rouge1/2/L/Lsum with and without Porter stemming against Google's rouge-score when
+//         --rouge-score DIR names a directory holding it (PyPI's `rouge_score/` or the google-research
+//         `rouge/` folder); otherwise against benchmarks/eval/rouge_reference.py, a reference
+//         implementation of rouge-score's algorithm on Debian's python3-nltk (rouge-score is not in
+//         Debian and PyPI may be unreachable).
 //
 //   pnpm --filter @llm/core --filter @llm/eval build
-//   node benchmarks/eval/bleu-rouge.mjs [--n 10000] [--runs 5]
+//   node benchmarks/eval/bleu-rouge.mjs [--n 10000] [--runs 5] [--rouge-runs 3] [--rouge-score DIR]
 //
-// Prints medians (seconds) and the ratio peer / ours.
+// Prints medians (wall and process CPU seconds) and the ratios peer / ours.
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
+import { loadavg } from 'node:os';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 
@@ -18,22 +25,17 @@ const require = createRequire(join(pkg, 'package.json'));
 const core = await import(require.resolve('@llm/core'));
 const ev = await import(join(pkg, 'dist/index.js'));
 
-const arg = (name, def) => {
+const argOf = (name) => {
   const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? Number(process.argv[i + 1]) : def;
+  return i > 0 ? process.argv[i + 1] : undefined;
 };
-const N = arg('n', 10000);
-const RUNS = arg('runs', 5);
+const N = Number(argOf('n') ?? 10000);
+const RUNS = Number(argOf('runs') ?? 5);
+const ROUGE_RUNS = Number(argOf('rouge-runs') ?? 3);
+const rougeScoreDir = argOf('rouge-score');
 const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
-const time = (fn) => {
-  const c = process.cpuUsage();
-  const t = process.hrtime.bigint();
-  const r = fn();
-  const u = process.cpuUsage(c);
-  return { s: Number(process.hrtime.bigint() - t) / 1e9, cpu: (u.user + u.system) / 1e6, r };
 };
 
 const hyps = [];
@@ -44,54 +46,65 @@ for await (const { values } of core.datasetRows('bible-es-en')) {
   if (hyps.length >= N) break;
 }
 const tsv = core.datasetFiles('bible-es-en')[0];
+const load0 = loadavg()[0];
 
-const rows = [];
-const bench = (label, fn) => {
-  const times = [];
-  const cpus = [];
-  let result;
-  for (let i = 0; i < RUNS; i++) {
-    const { s, cpu, r } = time(fn);
-    times.push(s);
-    cpus.push(cpu);
-    result = r;
+const ours = (runs, fn) => {
+  const wall = [];
+  const cpu = [];
+  let score;
+  for (let i = 0; i < runs; i++) {
+    const c = process.cpuUsage();
+    const t = process.hrtime.bigint();
+    score = fn();
+    const u = process.cpuUsage(c);
+    wall.push(Number(process.hrtime.bigint() - t) / 1e9);
+    cpu.push((u.user + u.system) / 1e6);
   }
-  rows.push({ label, median: median(times), cpu: median(cpus), result });
-  return median(times);
+  return { wall: median(wall), cpu: median(cpu), score };
 };
+const python = (script, runs, extra = []) => {
+  const r = spawnSync('/usr/bin/python3', [join(here, script), tsv, String(N), String(runs), ...extra], { encoding: 'utf8', maxBuffer: 1 << 24 });
+  if (r.status !== 0) {
+    console.error(`${script} failed: ${(r.stderr || r.error?.message || '').trim().split('\n').pop()}`);
+    return null;
+  }
+  return JSON.parse(r.stdout.trim().split('\n').pop());
+};
+const peerRow = (x) => x && { wall: median(x.seconds), cpu: median(x.cpu), score: x.score };
 
-const oursNone = bench('ours BLEU (tokenize none = whitespace, like the NLTK run)', () => new ev.Bleu({ tokenize: 'none', smoothMethod: 'none' }).corpusScore(hyps, [refs]).score);
-const ours13a = bench('ours BLEU (sacreBLEU default: 13a tokenizer, exp smoothing)', () => new ev.Bleu().corpusScore(hyps, [refs]).score);
-const py = spawnSync('/usr/bin/python3', [join(here, 'bleu_nltk.py'), tsv, String(N), String(RUNS)], { encoding: 'utf8' });
-let nltk = null;
-if (py.status === 0) {
-  const out = JSON.parse(py.stdout.trim().split('\n').pop());
-  nltk = { wall: median(out.seconds), cpu: median(out.cpu) };
-  rows.push({ label: 'NLTK corpus_bleu (whitespace tokens)', median: nltk.wall, cpu: nltk.cpu, result: out.score });
-} else {
-  rows.push({ label: `NLTK corpus_bleu: not run (${(py.stderr || py.error?.message || '').trim().split('\n').pop()})`, median: NaN, cpu: NaN, result: NaN });
-}
-const rougeTypes = ['rouge1', 'rouge2', 'rougeL', 'rougeLsum'];
-bench('ours ROUGE 1/2/L/Lsum, no stemming', () => {
-  const sc = new ev.RougeScorer(rougeTypes);
+// BLEU
+const bleuNone = ours(RUNS, () => new ev.Bleu({ tokenize: 'none', smoothMethod: 'none' }).corpusScore(hyps, [refs]).score);
+const bleu13a = ours(RUNS, () => new ev.Bleu().corpusScore(hyps, [refs]).score);
+const nltk = python('bleu_nltk.py', RUNS);
+// ROUGE
+const types = ['rouge1', 'rouge2', 'rougeL', 'rougeLsum'];
+const rougeOurs = (useStemmer) => ours(ROUGE_RUNS, () => {
+  const sc = new ev.RougeScorer(types, { useStemmer });
   let f = 0;
   for (let i = 0; i < hyps.length; i++) f += sc.score(refs[i], hyps[i]).rougeL.fmeasure;
   return (100 * f) / hyps.length;
 });
-bench('ours ROUGE 1/2/L/Lsum, Porter stemming', () => {
-  const sc = new ev.RougeScorer(rougeTypes, { useStemmer: true });
-  let f = 0;
-  for (let i = 0; i < hyps.length; i++) f += sc.score(refs[i], hyps[i]).rougeL.fmeasure;
-  return (100 * f) / hyps.length;
-});
+const rougePlain = rougeOurs(false);
+const rougeStem = rougeOurs(true);
+const peer = python('rouge_peer.py', ROUGE_RUNS, rougeScoreDir ? ['--rouge-score', rougeScoreDir] : []);
 
-console.log(`${hyps.length} segment pairs (KJV vs WEB), ${RUNS} runs each, node ${process.version}\n`);
-const f = (x) => (Number.isFinite(x) ? x.toFixed(3) : '—');
-console.log(core.formatTable(['run', 'median wall s', 'median CPU s', 'score', 'NLTK/ours wall', 'NLTK/ours CPU'], rows.map((r) => [
-  r.label, f(r.median), f(r.cpu), Number.isFinite(r.result) ? r.result.toFixed(2) : '—',
-  nltk && r.label.startsWith('ours BLEU') ? `${(nltk.wall / r.median).toFixed(1)}×` : '',
-  nltk && r.label.startsWith('ours BLEU') ? `${(nltk.cpu / r.cpu).toFixed(1)}×` : '',
-])));
-console.log('\nROUGE: no Python ROUGE implementation is packaged in Debian (rouge-score is pip-only), so it has no peer here; the score column is mean rougeL F1 × 100.');
-if (nltk) console.log(`BLEU scores agree: ours (none) ${oursNone && rows[0].result.toFixed(4)} vs NLTK ${rows.find((r) => r.label.startsWith('NLTK')).result.toFixed(4)} (NLTK differs only for hypotheses shorter than 4 tokens).`);
-void ours13a;
+const f3 = (x) => (x && Number.isFinite(x) ? x.toFixed(3) : '—');
+const ratio = (p, o) => (p && o ? `${(p / o).toFixed(1)}×` : '—');
+const rows = [];
+const pair = (what, o, p, oursLabel, peerLabel) => {
+  rows.push([`${what}: ${oursLabel}`, f3(o.wall), f3(o.cpu), o.score.toFixed(4), '', '']);
+  rows.push([`${what}: ${peerLabel}`, f3(p?.wall), f3(p?.cpu), p ? p.score.toFixed(4) : '—', ratio(p?.wall, o.wall), ratio(p?.cpu, o.cpu)]);
+};
+pair('BLEU same tokens', bleuNone, peerRow(nltk?.whitespace), 'ours, tokenize none (str.split)', 'NLTK corpus_bleu, str.split tokens');
+pair('BLEU full pipeline', bleu13a, peerRow(nltk?.treebank), 'ours, sacreBLEU default (13a, exp)', 'NLTK corpus_bleu + TreebankWordTokenizer');
+const peerName = peer ? (peer.peer.startsWith('rouge-score') ? 'rouge-score' : 'reference script') : 'peer';
+pair('ROUGE 1/2/L/Lsum', rougePlain, peerRow(peer?.plain), 'ours', peerName);
+pair('ROUGE 1/2/L/Lsum + stem', rougeStem, peerRow(peer?.stem), 'ours', peerName);
+
+console.log(`${hyps.length} segment pairs (KJV vs WEB); BLEU ${RUNS} runs, ROUGE ${ROUGE_RUNS} runs; node ${process.version}; load average ${load0.toFixed(1)} → ${loadavg()[0].toFixed(1)}`);
+if (peer) console.log(`ROUGE peer: ${peer.peer}`);
+console.log('');
+console.log(core.formatTable(['run', 'median wall s', 'median CPU s', 'score', 'peer/ours wall', 'peer/ours CPU'], rows));
+console.log('\nScores: BLEU × 100 (NLTK ×100); ROUGE: mean rougeL F1 × 100 over the pairs.');
+if (nltk) console.log(`BLEU on the same tokens: ours ${bleuNone.score.toFixed(6)} vs NLTK ${nltk.whitespace.score.toFixed(6)}. The full-pipeline scores differ because the tokenizers differ (13a vs Treebank).`);
+if (peer) console.log(`ROUGE mean rougeL F1: ours ${rougePlain.score} / ${rougeStem.score} vs peer ${peer.plain.score} / ${peer.stem.score} (no stem / stem).`);

@@ -5,10 +5,11 @@
  * @packageDocumentation
  */
 import { ConfigError } from '@llm/core';
-import { pyFixed, pyRstrip, pySplit } from '../text.js';
-import { checkCorpus, formatSignature, segmentsOf, sumStats, type CorpusScore, type SignatureExtras, type StatsMetric, type StatsOptions, stepProgress } from '../metric.js';
+import { pyFixed, pyRstrip } from '../text.js';
+import { IdList, NgramMatcher, TokenInterner, type IdSeq } from '../intern.js';
+import { internSplit, RegexpPasses, scan13a } from './scan.js';
+import { checkCorpus, formatSignature, segmentsOf, type CorpusScore, type SignatureExtras, type StatsMetric, type StatsOptions, stepProgress } from '../metric.js';
 import { getBleuTokenizer, type BleuTokenizer, type BleuTokenizerName } from './tokenizers.js';
-import { NgramTable } from './ngram-table.js';
 
 /** BLEU smoothing methods (Chen & Cherry 2014): none, floor (method 1), add-k (2), exp (3, NIST). */
 export type SmoothMethod = 'none' | 'floor' | 'add-k' | 'exp';
@@ -56,83 +57,66 @@ function myLog(x: number): number {
   return x === 0 ? -9999999999 : Math.log(x);
 }
 
-/** An encoded segment: one UTF-16 unit per token id (two when an id is ≥ 65536). */
+/** An encoded segment for the general path: two UTF-16 units per token id. */
 interface Encoded {
   text: string;
-  width: 1 | 2;
   length: number;
 }
 
-/**
- * Token interning: every distinct token gets an integer id, and a segment is encoded as a string
- * of fixed-width id units, so that an n-gram is a short substring — an exact, collision-free key
- * that is fast to hash.
- */
-class TokenCodec {
-  private readonly ids = new Map<string, number>();
-
-  /** Integer ids of tokens, and the largest. */
-  idsOf(tokens: readonly string[]): { ids: Int32Array; max: number } {
-    const out = new Int32Array(tokens.length);
-    let max = 0;
-    for (let i = 0; i < tokens.length; i++) {
-      const t = tokens[i]!;
-      let id = this.ids.get(t);
-      if (id === undefined) {
-        id = this.ids.size;
-        this.ids.set(t, id);
-      }
-      out[i] = id;
-      if (id > max) max = id;
-    }
-    return { ids: out, max };
-  }
-
-  encode(tokens: readonly string[]): Encoded {
-    let max = 0;
-    const codes = new Array<number>(tokens.length);
-    for (let i = 0; i < tokens.length; i++) {
-      const t = tokens[i]!;
-      let id = this.ids.get(t);
-      if (id === undefined) {
-        id = this.ids.size;
-        this.ids.set(t, id);
-      }
-      codes[i] = id;
-      if (id > max) max = id;
-    }
-    if (max < 65536) {
-      let text = '';
-      for (let i = 0; i < codes.length; i += 8192) text += String.fromCharCode(...codes.slice(i, i + 8192));
-      return { text, width: 1, length: tokens.length };
-    }
-    let text = '';
-    for (const c of codes) text += String.fromCharCode(c >>> 16, c & 0xffff);
-    return { text, width: 2, length: tokens.length };
-  }
-}
-
-/** Re-encode with two units per token (so keys are comparable with a width-2 segment). */
-function widen(e: Encoded): Encoded {
-  if (e.width === 2) return e;
+/** Encode token ids as a string of fixed-width (two-unit) keys: an n-gram is an exact substring. */
+function encodeIds(seq: IdSeq): Encoded {
   let text = '';
-  for (let i = 0; i < e.text.length; i++) text += `\u0000${e.text[i]!}`;
-  return { text, width: 2, length: e.length };
+  for (let i = 0; i < seq.length; i++) {
+    const c = seq.ids[i]!;
+    text += String.fromCharCode(c >>> 16, c & 0xffff);
+  }
+  return { text, length: seq.length };
 }
 
 /** Count all n-grams of orders 1..maxOrder of an encoded segment, one map per order. */
 function countNgrams(enc: Encoded, maxOrder: number): Map<string, number>[] {
   const maps: Map<string, number>[] = [];
-  const { text, width, length } = enc;
+  const { text, length } = enc;
   for (let n = 1; n <= maxOrder; n++) {
     const m = new Map<string, number>();
     for (let i = 0; i + n <= length; i++) {
-      const key = text.substring(i * width, (i + n) * width);
+      const key = text.substring(i * 2, (i + n) * 2);
       m.set(key, (m.get(key) ?? 0) + 1);
     }
     maps.push(m);
   }
   return maps;
+}
+
+/**
+ * Clipped n-gram matches for segments too long for {@link NgramMatcher}'s direct tables
+ * (maps keyed by the n-grams' encoded ids).
+ */
+function matchLong(hyp: IdSeq, refs: readonly IdSeq[], maxOrder: number, correct: number[], total: number[]): void {
+  let refMax: Map<string, number>[] | null = null;
+  for (const r of refs) {
+    const these = countNgrams(encodeIds(r), maxOrder);
+    if (refMax === null) refMax = these;
+    else {
+      for (let n = 0; n < these.length; n++) {
+        const dst = refMax[n]!;
+        for (const [k, c] of these[n]!) if ((dst.get(k) ?? 0) < c) dst.set(k, c);
+      }
+    }
+  }
+  const hypNgrams = countNgrams(encodeIds(hyp), maxOrder);
+  for (let n = 0; n < maxOrder; n++) {
+    const ref = refMax?.[n];
+    let t = 0;
+    let c = 0;
+    for (const [k, cnt] of hypNgrams[n]!) {
+      t += cnt;
+      const r = ref?.get(k);
+      if (r !== undefined) c += cnt < r ? cnt : r;
+    }
+    total[n] = t;
+    correct[n] = c;
+  }
 }
 
 /**
@@ -184,10 +168,17 @@ export function computeBleu(
   return make(bp * Math.exp(logSum / effOrder));
 }
 
-/** Reference information for one segment: merged (max) n-gram counts and all lengths. */
-interface RefInfo {
-  ngrams: Map<string, number>[];
-  lens: number[];
+/** Reusable per-corpus scratch state: interned tokens, id buffers, the n-gram matcher. */
+class SegmentScratch {
+  readonly interner = new TokenInterner(64);
+  readonly passes = new RegexpPasses();
+  readonly matcher = new NgramMatcher();
+  readonly hyp = new IdList();
+  readonly refs: IdList[] = [];
+  readonly refSeqs: IdList[] = [];
+  row: number[] = [];
+  correct: number[] = [];
+  total: number[] = [];
 }
 
 /**
@@ -227,115 +218,58 @@ export class Bleu implements StatsMetric<BleuScore> {
     return this.tokenizer.tokenize(pyRstrip(s));
   }
 
-  private refInfo(refs: readonly Encoded[]): RefInfo {
-    let ngrams: Map<string, number>[] | null = null;
-    const lens: number[] = [];
-    for (const enc of refs) {
-      lens.push(enc.length);
-      const these = countNgrams(enc, this.maxNgramOrder);
-      if (ngrams === null) ngrams = these;
-      else {
-        for (let n = 0; n < these.length; n++) {
-          const dst = ngrams[n]!;
-          for (const [k, c] of these[n]!) if ((dst.get(k) ?? 0) < c) dst.set(k, c);
-        }
-      }
-    }
-    return { ngrams: ngrams ?? countNgrams({ text: '', width: 1, length: 0 }, this.maxNgramOrder), lens };
+  /** Tokenize one segment (as {@link Bleu.preprocess} + Python `split()`) into interned ids. */
+  private tokenizeInto(line: string, w: SegmentScratch, out: IdList): void {
+    out.clear();
+    const s = this.lowercase ? line.toLowerCase() : line;
+    const name = this.tokenizer.name;
+    if (name === '13a') scan13a(s, w.passes, w.interner, out);
+    else if (name === 'none') internSplit(s, w.interner, out);
+    else internSplit(this.tokenizer.tokenize(pyRstrip(s)), w.interner, out);
   }
 
-  private static closestRefLen(hypLen: number, refLens: readonly number[]): number {
+  /** Statistics of one segment into `w.row` (reused: copy it to keep it). */
+  private segmentStats(hyp: string, refs: readonly string[], w: SegmentScratch): number[] {
+    const N = this.maxNgramOrder;
+    if (w.row.length !== 2 + 2 * N) w.row = new Array<number>(2 + 2 * N).fill(0);
+    // Token ids only need to be equal within the segment: a small interner, emptied per segment,
+    // stays in cache and gives dense ids the matcher can use as they are.
+    w.interner.reset();
+    this.tokenizeInto(hyp, w, w.hyp);
+    while (w.refs.length < refs.length) w.refs.push(new IdList());
+    const refSeqs = w.refSeqs;
+    refSeqs.length = refs.length;
+    for (let j = 0; j < refs.length; j++) {
+      const out = w.refs[j]!;
+      this.tokenizeInto(refs[j]!, w, out);
+      refSeqs[j] = out;
+    }
+    if (w.correct.length !== N) {
+      w.correct = new Array<number>(N).fill(0);
+      w.total = new Array<number>(N).fill(0);
+    }
+    const { correct, total } = w;
+    if (NgramMatcher.fits(w.hyp.length, refSeqs)) w.matcher.match(w.hyp, refSeqs, N, correct, total, w.interner.size);
+    else matchLong(w.hyp, refSeqs, N, correct, total);
+    let refLen = -1;
     let closestDiff = -1;
-    let closestLen = -1;
-    for (const r of refLens) {
-      const diff = Math.abs(hypLen - r);
+    for (const r of refSeqs) {
+      const diff = Math.abs(w.hyp.length - r.length);
       if (closestDiff === -1 || diff < closestDiff) {
         closestDiff = diff;
-        closestLen = r;
-      } else if (diff === closestDiff && r < closestLen) {
-        closestLen = r;
+        refLen = r.length;
+      } else if (diff === closestDiff && r.length < refLen) {
+        refLen = r.length;
       }
     }
-    return closestLen;
-  }
-
-  private tables: { ref: NgramTable; tmp: NgramTable; hyp: NgramTable } | null = null;
-
-  /**
-   * Segment statistics through typed hash tables keyed by 16-bit token ids (orders ≤ 4, fewer
-   * than 65536 distinct tokens so far): no allocation per n-gram.
-   */
-  private fastStats(hypToks: readonly string[], refToks: ReadonlyArray<readonly string[]>, codec: TokenCodec): number[] | null {
-    const N = this.maxNgramOrder;
-    if (N > 4) return null;
-    const h = codec.idsOf(hypToks);
-    const rs = refToks.map((t) => codec.idsOf(t));
-    if (h.max >= 65536 || rs.some((r) => r.max >= 65536)) return null;
-    const t = (this.tables ??= { ref: new NgramTable(), tmp: new NgramTable(), hyp: new NgramTable() });
-    const correct = new Array<number>(N).fill(0);
-    const total = new Array<number>(N).fill(0);
-    const hiOf = (ids: Int32Array, i: number, n: number) => (n === 1 ? ids[i]! : ids[i]! * 65536 + ids[i + 1]!);
-    const loOf = (ids: Int32Array, i: number, n: number) => (n <= 2 ? 0 : n === 3 ? ids[i + 2]! : ids[i + 2]! * 65536 + ids[i + 3]!);
-    for (let n = 1; n <= N; n++) {
-      if (rs.length === 1) {
-        const r = rs[0]!.ids;
-        for (let i = 0; i + n <= r.length; i++) t.ref.add(hiOf(r, i, n), loOf(r, i, n));
-      } else {
-        for (const { ids: r } of rs) {
-          for (let i = 0; i + n <= r.length; i++) t.tmp.add(hiOf(r, i, n), loOf(r, i, n));
-          for (const s of t.tmp.slots) t.ref.max(t.tmp.keyHi(s), t.tmp.keyLo(s), t.tmp.count(s));
-          t.tmp.clear();
-        }
-      }
-      const hid = h.ids;
-      for (let i = 0; i + n <= hid.length; i++) t.hyp.add(hiOf(hid, i, n), loOf(hid, i, n));
-      let c = 0;
-      let tot = 0;
-      for (const s of t.hyp.slots) {
-        const cnt = t.hyp.count(s);
-        tot += cnt;
-        const r = t.ref.get(t.hyp.keyHi(s), t.hyp.keyLo(s));
-        c += cnt < r ? cnt : r;
-      }
-      correct[n - 1] = c;
-      total[n - 1] = tot;
-      t.ref.clear();
-      t.hyp.clear();
-    }
-    const refLen = Bleu.closestRefLen(hypToks.length, refToks.map((r) => r.length));
-    return [hypToks.length, refLen, ...correct, ...total];
-  }
-
-  private segmentStats(hyp: string, refs: readonly string[], codec: TokenCodec): number[] {
-    const hypToks = pySplit(this.preprocess(hyp));
-    const refToks = refs.map((r) => pySplit(this.preprocess(r)));
-    const fast = this.fastStats(hypToks, refToks, codec);
-    if (fast) return fast;
-    let h = codec.encode(hypToks);
-    let rs = refToks.map((r) => codec.encode(r));
-    if (h.width === 2 || rs.some((r) => r.width === 2)) {
-      h = widen(h);
-      rs = rs.map(widen);
-    }
-    const info = this.refInfo(rs);
-    const N = this.maxNgramOrder;
-    const refLen = Bleu.closestRefLen(h.length, info.lens);
-    const correct = new Array<number>(N).fill(0);
-    const total = new Array<number>(N).fill(0);
-    const hypNgrams = countNgrams(h, N);
+    const row = w.row;
+    row[0] = w.hyp.length;
+    row[1] = refLen;
     for (let n = 0; n < N; n++) {
-      const ref = info.ngrams[n]!;
-      let t = 0;
-      let c = 0;
-      for (const [k, cnt] of hypNgrams[n]!) {
-        t += cnt;
-        const r = ref.get(k);
-        if (r !== undefined) c += cnt < r ? cnt : r;
-      }
-      total[n] = t;
-      correct[n] = c;
+      row[2 + n] = correct[n]!;
+      row[2 + N + n] = total[n]!;
     }
-    return [h.length, refLen, ...correct, ...total];
+    return row;
   }
 
   /** @inheritdoc */
@@ -343,10 +277,10 @@ export class Bleu implements StatsMetric<BleuScore> {
     checkCorpus(hypotheses, references);
     const { segs, nrefs } = segmentsOf(references, hypotheses.length);
     this.nrefs = nrefs;
-    const codec = new TokenCodec();
+    const scratch = new SegmentScratch();
     return hypotheses.map((h, i) => {
       stepProgress(options, i, hypotheses.length);
-      return this.segmentStats(h, segs[i]!, codec);
+      return this.segmentStats(h, segs[i]!, scratch).slice();
     });
   }
 
@@ -364,7 +298,25 @@ export class Bleu implements StatsMetric<BleuScore> {
    * (sacreBLEU's layout); a `null`/`undefined` line means "no reference from this stream".
    */
   corpusScore(hypotheses: readonly string[], references: ReadonlyArray<ReadonlyArray<string | null | undefined>>): BleuScore {
-    return this.scoreFromStats(sumStats(this.segmentStatistics(hypotheses, references), 2 + 2 * this.maxNgramOrder));
+    // The same sums as sumStats(segmentStatistics(…)), without keeping a row per segment.
+    checkCorpus(hypotheses, references);
+    const width = 2 + 2 * this.maxNgramOrder;
+    const sums = new Array<number>(width).fill(0);
+    const scratch = new SegmentScratch();
+    const refs: string[] = [];
+    let nrefs = -2;
+    for (let i = 0; i < hypotheses.length; i++) {
+      refs.length = 0;
+      for (const stream of references) {
+        const x = stream[i];
+        if (x !== null && x !== undefined) refs.push(x);
+      }
+      nrefs = nrefs === -2 || nrefs === refs.length ? refs.length : -1;
+      const row = this.segmentStats(hypotheses[i]!, refs, scratch);
+      for (let k = 0; k < width; k++) sums[k]! += row[k]!;
+    }
+    this.nrefs = nrefs;
+    return this.scoreFromStats(sums);
   }
 
   /** Sentence BLEU of one hypothesis against one or more references (use `effectiveOrder: true`). */

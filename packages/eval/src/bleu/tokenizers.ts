@@ -6,6 +6,7 @@
  */
 import { ConfigError } from '@llm/core';
 import { codePoints, pyNormalizeSpaces, pyStrip } from '../text.js';
+import { preprocess13a, RegexpPasses } from './scan.js';
 
 /** Names of the BLEU tokenizers available here. */
 export type BleuTokenizerName = '13a' | 'intl' | 'char' | 'none' | 'zh';
@@ -21,36 +22,18 @@ export interface BleuTokenizer {
   tokenize(line: string): string;
 }
 
-// The mteval regexes (language-dependent part, Western languages).
-const RE_PUNCT = /[{-~[-` -&(-+:-@/]/g;
-const RE_PERIOD_COMMA_AFTER_NON_DIGIT = /([^0-9])([.,])/g;
-const RE_PERIOD_COMMA_BEFORE_NON_DIGIT = /([.,])([^0-9])/g;
-const RE_DASH_AFTER_DIGIT = /([0-9])(-)/g;
+const PASSES = new RegexpPasses();
 
 /** The post-tokenizer shared by `13a` and `zh` (sacreBLEU's `TokenizerRegexp`). */
 export function tokenizeRegexp(line: string): string {
-  let s = line.replace(RE_PUNCT, ' $& ');
-  // The later rules can only match where their characters occur (skipping them is exact).
-  if (s.includes('.') || s.includes(',')) {
-    s = s.replace(RE_PERIOD_COMMA_AFTER_NON_DIGIT, '$1 $2 ');
-    s = s.replace(RE_PERIOD_COMMA_BEFORE_NON_DIGIT, ' $1 $2');
-  }
-  if (s.includes('-')) s = s.replace(RE_DASH_AFTER_DIGIT, '$1 $2 ');
-  return pyNormalizeSpaces(s);
+  PASSES.run(line);
+  return PASSES.joined();
 }
 
 /** mteval-v13a tokenization, sacreBLEU's default. */
 export function tokenize13a(line: string): string {
-  let s = line.split('<skipped>').join('');
-  s = s.split('-\n').join('');
-  s = s.split('\n').join(' ');
-  if (s.includes('&')) {
-    s = s.split('&quot;').join('"');
-    s = s.split('&amp;').join('&');
-    s = s.split('&lt;').join('<');
-    s = s.split('&gt;').join('>');
-  }
-  return tokenizeRegexp(` ${s} `);
+  PASSES.run(preprocess13a(line), true);
+  return PASSES.joined();
 }
 
 const RE_INTL_1 = /(\P{N})(\p{P})/gu;

@@ -7,6 +7,8 @@
 import { ConfigError } from '@llm/core';
 import { PorterStemmer } from './porter.js';
 import { rougeTokenize } from './tokenize.js';
+import { RougeIds } from './fast.js';
+import { IdList } from '../intern.js';
 
 /** Precision, recall and F-measure (rouge-score's `Score`). */
 export interface RougeScore {
@@ -35,15 +37,6 @@ export interface RougeScorerOptions {
 /** F-measure as rouge-score: 2PR/(P+R), 0 when P+R is 0. */
 export function fmeasure(precision: number, recall: number): number {
   return precision + recall > 0 ? (2 * precision * recall) / (precision + recall) : 0.0;
-}
-
-function ngrams(tokens: readonly string[], n: number): Map<string, number> {
-  const m = new Map<string, number>();
-  for (let i = 0; i + n <= tokens.length; i++) {
-    const k = n === 1 ? tokens[i]! : tokens.slice(i, i + n).join(' ');
-    m.set(k, (m.get(k) ?? 0) + 1);
-  }
-  return m;
 }
 
 /** rougeN from token lists (target = reference, prediction = candidate). */
@@ -172,6 +165,13 @@ export class RougeScorer {
   readonly rougeTypes: readonly string[];
   private readonly tokenizer: (text: string) => string[];
   private readonly splitSummaries: boolean;
+  /** Id-based scoring; `defaultTokens` when the tokenizer is rouge-score's own. */
+  private readonly ids: RougeIds;
+  private readonly defaultTokens: boolean;
+  private readonly maxN: number;
+  private readonly targetIds = new IdList();
+  private readonly predictionIds = new IdList();
+  private readonly sentencePool: IdList[] = [];
 
   constructor(rougeTypes: readonly string[], options: RougeScorerOptions = {}) {
     for (const t of rougeTypes) {
@@ -182,6 +182,21 @@ export class RougeScorer {
     const unicode = options.unicode ?? false;
     this.tokenizer = options.tokenizer ?? ((text: string) => rougeTokenize(text, { stemmer, unicode }));
     this.splitSummaries = options.splitSummaries ?? false;
+    this.defaultTokens = !options.tokenizer && !unicode;
+    this.ids = new RougeIds(this.defaultTokens ? stemmer : null);
+    this.maxN = Math.max(0, ...this.rougeTypes.map((t) => (/^rouge[1-9]$/.test(t) ? Number(t.slice(5)) : 0)));
+  }
+
+  private tokenIds(text: string, out: IdList): IdList {
+    if (this.defaultTokens) this.ids.tokenize(text, out);
+    else this.ids.internTokens(this.tokenizer(text), out);
+    return out;
+  }
+
+  private sentenceIds(text: string, from: number): IdList[] {
+    const sents = this.sentences(text);
+    while (this.sentencePool.length < from + sents.length) this.sentencePool.push(new IdList());
+    return sents.map((s, i) => this.tokenIds(s, this.sentencePool[from + i]!));
   }
 
   /** Tokenize with this scorer's tokenizer. */
@@ -197,18 +212,21 @@ export class RougeScorer {
 
   /** Scores of `prediction` against `target` for every rouge type. */
   score(target: string, prediction: string): Record<string, RougeScore> {
+    this.ids.trim();
     const onlyLsum = this.rougeTypes.length === 1 && this.rougeTypes[0] === 'rougeLsum';
-    const tt = onlyLsum ? [] : this.tokenizer(target);
-    const pt = onlyLsum ? [] : this.tokenizer(prediction);
+    const tt = onlyLsum ? this.targetIds : this.tokenIds(target, this.targetIds);
+    const pt = onlyLsum ? this.predictionIds : this.tokenIds(prediction, this.predictionIds);
+    const ngram = this.maxN > 0 ? this.ids.ngrams(tt, pt, this.maxN) : [];
     const out: Record<string, RougeScore> = {};
     for (const type of this.rougeTypes) {
-      if (type === 'rougeL') out[type] = scoreLcs(tt, pt);
+      if (type === 'rougeL') out[type] = this.ids.lcs(tt, pt);
       else if (type === 'rougeLsum') {
-        out[type] = summaryLevelLcs(this.sentences(target).map((s) => this.tokenizer(s)), this.sentences(prediction).map((s) => this.tokenizer(s)));
-      } else {
-        const n = Number(type.slice(5));
-        out[type] = scoreNgrams(ngrams(tt, n), ngrams(pt, n));
-      }
+        // A text without a newline is one sentence (if not empty) with the text's tokens.
+        const single = (text: string) => !onlyLsum && !this.splitSummaries && !text.includes('\n');
+        const refSents = single(target) ? (target.length > 0 ? [tt] : []) : this.sentenceIds(target, 0);
+        const canSents = single(prediction) ? (prediction.length > 0 ? [pt] : []) : this.sentenceIds(prediction, refSents.length);
+        out[type] = this.ids.summaryLcs(refSents, canSents);
+      } else out[type] = ngram[Number(type.slice(5)) - 1]!;
     }
     return out;
   }

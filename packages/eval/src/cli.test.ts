@@ -2,6 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Command } from 'commander';
+import { runInProcess } from '@llm/core';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { register } from './cli.js';
 
@@ -15,20 +16,7 @@ const file = (name: string, text: string) => {
 async function run(args: string[]): Promise<{ stdout: string; stderr: string; code: number }> {
   const program = new Command().exitOverride();
   register(program);
-  let stdout = '';
-  let stderr = '';
-  const o = vi.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => { stdout += String(s); return true; });
-  const e = vi.spyOn(process.stderr, 'write').mockImplementation((s: string | Uint8Array) => { stderr += String(s); return true; });
-  process.exitCode = undefined;
-  try {
-    await program.parseAsync(['node', 'llm', ...args]);
-  } finally {
-    o.mockRestore();
-    e.mockRestore();
-  }
-  const code = Number(process.exitCode ?? 0);
-  process.exitCode = undefined;
-  return { stdout, stderr, code };
+  return runInProcess(program, args);
 }
 
 afterEach(() => { process.exitCode = undefined; });

@@ -2,6 +2,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Command } from 'commander';
+import { runInProcess } from '@llm/core';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { register } from '../src/cli.js';
 
@@ -10,20 +11,8 @@ const dir = mkdtempSync(join(tmpdir(), 'tok-cli-'));
 async function run(args: string[]): Promise<{ out: string; last: Record<string, unknown>; code: number | undefined }> {
   const program = new Command().exitOverride();
   register(program);
-  let out = '';
-  const spy = vi.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => { out += String(s); return true; });
-  const err = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
-  process.exitCode = undefined;
-  try {
-    await program.parseAsync(['node', 'llm', 'tokenize', ...args, '--json']);
-  } finally {
-    spy.mockRestore();
-    err.mockRestore();
-  }
-  const lines = out.trim().split('\n');
-  const code = process.exitCode as number | undefined;
-  process.exitCode = undefined;
-  return { out, last: JSON.parse(lines[lines.length - 1]!) as Record<string, unknown>, code };
+  const r = await runInProcess(program, ['tokenize', ...args, '--json']);
+  return { out: r.stdout, last: r.json ?? {}, code: r.code };
 }
 
 afterEach(() => { process.exitCode = undefined; });

@@ -78,6 +78,17 @@ export function quantizeGGML(type: GGMLQuantType, x: Float32Array): Uint8Array {
   return out;
 }
 
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+let F16_TABLE: Float32Array | undefined;
+/** Every half-precision bit pattern decoded once (64K entries, 256 KB). */
+function f16Table(): Float32Array {
+  if (!F16_TABLE) {
+    F16_TABLE = new Float32Array(65536);
+    for (let i = 0; i < 65536; i++) F16_TABLE[i] = f16ToF32(i);
+  }
+  return F16_TABLE;
+}
+
 /** Decode `n` elements of `type` blocks to float32, as llama.cpp's `dequantize_row_*` does. */
 export function dequantizeGGML(type: GGMLQuantType, data: Uint8Array, n: number): Float32Array {
   const need = quantizedSize(type, n);
@@ -85,8 +96,15 @@ export function dequantizeGGML(type: GGMLQuantType, data: Uint8Array, n: number)
   const y = new Float32Array(n);
   const dv = new DataView(data.buffer, data.byteOffset, data.byteLength);
   switch (type) {
-    case 'F32': for (let i = 0; i < n; i++) y[i] = dv.getFloat32(4 * i, true); break;
-    case 'F16': for (let i = 0; i < n; i++) y[i] = f16ToF32(dv.getUint16(2 * i, true)); break;
+    case 'F32':
+      if (LITTLE_ENDIAN) y.set(new Float32Array(data.buffer.slice(data.byteOffset, data.byteOffset + 4 * n)));
+      else for (let i = 0; i < n; i++) y[i] = dv.getFloat32(4 * i, true);
+      break;
+    case 'F16': {
+      const t = f16Table();
+      for (let i = 0; i < n; i++) y[i] = t[dv.getUint16(2 * i, true)]!;
+      break;
+    }
     case 'BF16': for (let i = 0; i < n; i++) y[i] = bf16ToF32(dv.getUint16(2 * i, true)); break;
     case 'Q8_0':
       for (let i = 0, o = 0; i < n / 32; i++, o += 34) {

@@ -44,7 +44,8 @@ const llama = await getLlama({ gpu: false, build: 'never', logLevel: LlamaLogLev
 const model = await llama.loadModel({ modelPath: file, gpuLayers: 0 });
 const ctx = await model.createContext({ contextSize: ctxSize, threads: THREADS, flashAttention: false });
 const seq = ctx.getSequence();
-const maxTok = Math.min(TOK, ctxSize - 1 - ours.tokenize(PROMPT).length - 1);
+const promptTokens = ours.tokenize(PROMPT).length;
+const maxTok = Math.min(TOK, ctxSize - 1 - promptTokens - 1);
 
 async function runOurs() {
   const r = await ours.generate(PROMPT, { maxTokens: maxTok, temperature: 0 });
@@ -84,7 +85,7 @@ for (let r = 0; r < REPS; r++) {
 await ours.dispose(); await ctx.dispose(); await model.dispose();
 const mo = median(o.map((x) => x.tps)), mb = median(b.map((x) => x.tps));
 const co = median(o.map((x) => x.cpuMsPerToken)), cb = median(b.map((x) => x.cpuMsPerToken));
-console.log(`${file}: ${w1.tokens} greedy tokens after a ${ours.tokenize(PROMPT).length}-token prompt, ${THREADS} thread(s), context ${ctxSize}, median of ${REPS}`);
+console.log(`${file}: ${w1.tokens} greedy tokens after a ${promptTokens}-token prompt, ${THREADS} thread(s), context ${ctxSize}, median of ${REPS}`);
 console.log('| | ours (LlamaCppModel.generate) | bare node-llama-cpp | ours/bare |');
 console.log('|---|---|---|---|');
 console.log(`| tokens/s (wall) | ${mo.toFixed(1)} | ${mb.toFixed(1)} | ${(mo / mb).toFixed(3)} |`);

@@ -123,6 +123,9 @@ describe('GGUF files from this package run in llama.cpp (node-llama-cpp 3.21.1)'
     const m = loaded[0]!;
     const g = await m.generate('the cat', { maxTokens: 5 });
     expect(g.tokens.length).toBeGreaterThan(0);
+    // The streamed (incrementally detokenized) pieces add up to the detokenization of all tokens.
+    const long = await m.generate('the cat was in the house and', { maxTokens: 24, temperature: 1, seed: 3 });
+    expect(long.text).toBe(m.detokenize(long.tokens));
     const ids = [1, ...m.tokenize('the cat')];
     const r = await m.greedy(ids, 4);
     const ref = llamaForward(config, weights, [...ids, ...r.tokens]);

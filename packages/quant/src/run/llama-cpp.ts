@@ -211,8 +211,12 @@ export class LlamaCppModel implements LanguageModel {
     await this.sequence.clearHistory();
     const eos = this.model.tokens.eos;
     let n = 0;
-    let prevText = '';
-    const gen: number[] = [];
+    let text = '';
+    // Incremental detokenization: tokens wait in `pending` while they end inside a UTF-8 sequence;
+    // `lastTokens` (the few tokens before) lets llama.cpp's detokenizer put spaces as in the whole text.
+    let pending: Token[] = [];
+    let lastTokens: Token[] = [];
+    const maxStop = Math.max(0, ...(options.stop ?? []).map((x) => x.length));
     const grammar = await this.grammarFor(options);
     const { LlamaGrammarEvaluationState } = await import('node-llama-cpp');
     const grammarEvaluationState = grammar ? new LlamaGrammarEvaluationState({ model: this.model, grammar }) : undefined;
@@ -221,12 +225,16 @@ export class LlamaCppModel implements LanguageModel {
       for await (const tok of it) {
         if (options.signal?.aborted) { yield { text: '', token: Number(tok), finishReason: 'cancelled' }; throw new CancelledError(); }
         if (tok === eos) { yield { text: '', token: Number(tok), finishReason: 'stop' }; return; }
-        gen.push(Number(tok));
-        const text = this.detokenize(gen);
-        const piece = text.slice(prevText.length);
-        prevText = text;
         n++;
-        if (options.stop?.some((s) => text.includes(s))) { yield { text: piece, token: Number(tok), finishReason: 'stop' }; return; }
+        pending.push(tok);
+        let piece = this.model.detokenize(pending, false, lastTokens);
+        if (piece.endsWith('\uFFFD') && n < maxTokens) piece = '';
+        else {
+          lastTokens = [...lastTokens, ...pending].slice(-8);
+          pending = [];
+        }
+        text += piece;
+        if (piece && options.stop?.some((s) => text.slice(Math.max(0, text.length - piece.length - maxStop)).includes(s))) { yield { text: piece, token: Number(tok), finishReason: 'stop' }; return; }
         if (n >= maxTokens) { yield { text: piece, token: Number(tok), finishReason: 'length' }; return; }
         yield { text: piece, token: Number(tok) };
       }

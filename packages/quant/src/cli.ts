@@ -143,7 +143,7 @@ export function register(program: Command): void {
       const m = await loadGGUF(o.model, { threads: opts.threads });
       try {
         const r = await ggufPerplexity(m, text, opts);
-        return { json: { ppl: r.ppl, tokens: r.tokens }, human: `perplexity ${r.ppl.toFixed(3)} over ${r.tokens} tokens (${r.windows} window(s) of at most ${opts.window ?? m.contextLength})` };
+        return { json: { ppl: r.ppl, tokens: r.tokens }, human: `perplexity ${r.ppl.toFixed(3)} over ${r.tokens} tokens (${r.windows} window(s) of at most ${opts.window ?? m.contextLength - 1} tokens)` };
       } finally {
         await m.dispose();
       }

@@ -44,7 +44,7 @@ export async function referencePerplexity(dir: string, text: string, options: { 
     let windows: number[][];
     try {
       const ids = m.tokenize(text).slice(0, options.maxTokens ?? 256);
-      windows = perplexityWindows(ids, Math.min(options.window ?? m.contextLength, m.contextLength), rep.architecture === 'llama' ? m.bos : undefined);
+      windows = perplexityWindows(ids, Math.min(options.window ?? m.contextLength - 1, m.contextLength - 1), rep.architecture === 'llama' ? m.bos : undefined);
     } finally {
       await m.dispose();
     }

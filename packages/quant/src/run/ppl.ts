@@ -25,7 +25,7 @@ export { perplexityWindows };
 export interface PerplexityOptions {
   /** Text tokens to score, from the start of the text (default 1024). */
   maxTokens?: number;
-  /** Tokens per window including BOS (default: the loaded context length). */
+  /** Tokens per window including BOS (default and maximum: the loaded context length − 1). */
   window?: number;
   /** CPU threads for llama.cpp (default 2). */
   threads?: number;
@@ -50,7 +50,9 @@ function nllOf(probs: ArrayLike<number>[], win: readonly number[]): number {
 /** Tokenize `text` with the loaded model and cut it into scoring windows. */
 function windowsFor(m: LlamaCppModel, text: string, bos: boolean, options: PerplexityOptions): number[][] {
   const ids = m.tokenize(text).slice(0, options.maxTokens ?? 1024);
-  const windows = perplexityWindows(ids, Math.min(options.window ?? m.contextLength, m.contextLength), bos ? m.bos : undefined);
+  // A window filling the whole context makes node-llama-cpp's last position wrong (it makes room
+  // for the next token): windows stop one short of the context.
+  const windows = perplexityWindows(ids, Math.min(options.window ?? m.contextLength - 1, m.contextLength - 1), bos ? m.bos : undefined);
   if (windows.length === 0) throw new InputError('too little text to score', { field: 'text' });
   return windows;
 }
@@ -129,7 +131,7 @@ export async function perplexityTable(dir: string, text: string, types: readonly
       try {
         if (!base) {
           windows = windowsFor(m, text, architecture === 'llama', options);
-          window = m.contextLength;
+          window = Math.max(...windows.map((x) => x.length));
         }
         r = await ggufPerplexity(m, text, { ...options, windows });
       } finally {

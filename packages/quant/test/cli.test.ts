@@ -53,11 +53,15 @@ describe('llm quant CLI', () => {
 
   it('gpt2 folders convert too', async () => {
     expect((await run(['quant', 'tiny', '--arch', 'gpt2', '--out', join(dir, 'g')])).code).toBe(0);
+    const template = "{% for m in messages %}{{ m['role'] }}: {{ m['content'] }}\n{% endfor %}";
+    writeFileSync(join(dir, 'g', 'tokenizer_config.json'), JSON.stringify({ chat_template: template }));
     const c = await run(['quant', 'gguf', '--model', join(dir, 'g'), '--type', 'q4_0', '--out', join(dir, 'g.gguf')]);
     expect(c.json.architecture).toBe('gpt2');
     const i = await run(['quant', 'inspect', join(dir, 'g.gguf')]);
     expect(i.json.problem).toBeNull();
     expect((i.json.llamaCpp as { tokenizerModel: string }).tokenizerModel).toBe('gpt2');
+    // The chat template of tokenizer_config.json is embedded (both converters share the folder reader).
+    expect((i.json.metadata as Record<string, unknown>)['tokenizer.chat_template']).toBe(template);
   });
 
   it('ppl --types: the per-type table in windows; F32 in llama.cpp equals our forward pass (llama and gpt2)', async () => {

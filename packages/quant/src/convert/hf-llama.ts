@@ -12,7 +12,7 @@ import { GGMLType, ggmlTypeByName, type GGMLTypeName } from '../ggml/types.js';
 import { isGGMLQuantType, quantizeGGML, type GGMLQuantType } from '../ggml/quants.js';
 import { gv, type GGUFValue } from '../gguf/types.js';
 import { writeGGUF, type GGUFTensorInput } from '../gguf/writer.js';
-import { vocabFromTokenizerJson, vocabMetadata, type GGUFVocab } from './vocab.js';
+import { vocabFromHfFolder, vocabMetadata, type GGUFVocab } from './vocab.js';
 
 /** The `config.json` fields the converter reads (HF `LlamaConfig`). */
 export interface HfLlamaConfig {
@@ -166,18 +166,7 @@ export async function convertHfLlama(dir: string, out: string, options: ConvertO
   const type = options.type;
   if (!CONVERT_TYPES.includes(type)) throw new ConfigError(`unknown output type '${type}' (one of ${CONVERT_TYPES.join(', ')})`, { field: 'type' });
   const cfg = await readHfLlamaConfig(dir);
-  let vocab = options.vocab;
-  if (!vocab) {
-    const tj = join(dir, 'tokenizer.json');
-    if (!existsSync(tj)) throw new NotFoundError(`no tokenizer.json in ${dir} (pass a vocab)`, { file: tj });
-    let template: string | undefined;
-    const tc = join(dir, 'tokenizer_config.json');
-    if (existsSync(tc)) {
-      const c = parseJson(await readText(tc), { file: tc }) as { chat_template?: unknown };
-      if (typeof c.chat_template === 'string') template = c.chat_template;
-    }
-    vocab = vocabFromTokenizerJson(await readText(tj), tj, template);
-  }
+  const vocab = options.vocab ?? (await vocabFromHfFolder(dir));
   if (vocab.tokens.length !== cfg.vocab_size) throw new ConfigError(`tokenizer has ${vocab.tokens.length} tokens, config.json vocab_size is ${cfg.vocab_size}`, { field: 'vocab_size' });
   const stPath = join(dir, 'model.safetensors');
   const st = await SafetensorsFile.open(stPath);

@@ -126,8 +126,9 @@ export function register(program: Command): void {
           json: { ppl: f32.ppl, tokens: r.tokens, windows: r.windows, window: r.window, architecture: r.architecture, floatPpl: r.floatPpl, f32MaxAbsDiff: r.f32MaxAbsDiff, rows: r.rows },
           human: [
             `${o.model} (${r.architecture}): ${r.tokens} tokens of ${o.text} in ${r.windows} windows of ${r.window}, llama.cpp ${opts.threads} thread(s), F32 KV cache`,
-            formatTable(['type', 'file MB', 'bits/weight', 'ppl', 'Δppl vs F32', 'mean KL vs F32', 'same top-1'], r.rows.map((x) => [
+            formatTable(['type', 'file MB', 'bits/weight', 'ppl', 'Δppl vs F32', 'mean KL vs F32', 'same top-1', 'tensors'], r.rows.map((x) => [
               x.type, (x.fileBytes / 1e6).toFixed(3), x.bitsPerWeight.toFixed(2), x.ppl.toFixed(3), `${x.deltaPpl >= 0 ? '+' : ''}${x.deltaPpl.toFixed(4)}`, x.meanKl.toExponential(2), `${(100 * x.sameTop).toFixed(1)}%`,
+              Object.entries(x.tensorTypes).map(([k, v]) => `${v}×${k}`).join(' '),
             ])),
             `float weights, our forward pass: ppl ${r.floatPpl.toFixed(3)}; max |p(llama.cpp F32) − p(ours)| = ${r.f32MaxAbsDiff.toExponential(2)}`,
           ].join('\n'),

@@ -111,8 +111,9 @@ export function tensorTypeFor(type: ConvertType, ggufName: string, dims: readonl
   }
   const bs = ggmlTypeByName(t).blockSize;
   if (dims[0]! % bs !== 0) {
-    // Like llama.cpp: a row that does not split into super-blocks gets a 32-block type instead.
-    if (dims[0]! % 32 === 0) t = t === 'Q6_K' || t === 'Q5_K' ? 'Q8_0' : t === 'Q4_K' ? 'Q5_0' : t === 'Q3_K' || t === 'Q2_K' ? 'Q4_0' : 'Q8_0';
+    // Like llama.cpp (llama-quant.cpp): a row that does not split into 256-element super-blocks gets
+    // Q6_K→Q8_0, Q5_K→Q5_1, Q4_K→Q5_0; Q2_K/Q3_K get IQ4_NL there, Q4_0 (same 4.5 bits) here; F16 if even 32 does not divide it.
+    if (dims[0]! % 32 === 0) t = t === 'Q6_K' ? 'Q8_0' : t === 'Q5_K' ? 'Q5_1' : t === 'Q4_K' ? 'Q5_0' : t === 'Q3_K' || t === 'Q2_K' ? 'Q4_0' : 'Q8_0';
     else t = 'F16';
   }
   return t;

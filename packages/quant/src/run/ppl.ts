@@ -89,6 +89,8 @@ export interface PerplexityRow {
   meanKl: number;
   /** Share of positions whose most likely next token equals F32's. */
   sameTop: number;
+  /** How many tensors got each ggml type (norms are F32; rows that do not split into a k-quant's 256-element super-blocks fall back as in llama.cpp). */
+  tensorTypes: Record<string, number>;
 }
 
 /** What {@link perplexityTable} measured. */
@@ -170,7 +172,9 @@ export async function perplexityTable(dir: string, text: string, types: readonly
           if (ap === aq) same++;
         }
       });
-      rows.push({ type, fileBytes: statSync(file).size, bitsPerWeight: rep.bitsPerWeight, ppl: r.ppl, deltaPpl: r.ppl - base.ppl, meanKl: kl / r.tokens, sameTop: same / r.tokens });
+      const tensorTypes: Record<string, number> = {};
+      for (const t of rep.tensors) tensorTypes[t.type] = (tensorTypes[t.type] ?? 0) + 1;
+      rows.push({ tensorTypes, type, fileBytes: statSync(file).size, bitsPerWeight: rep.bitsPerWeight, ppl: r.ppl, deltaPpl: r.ppl - base.ppl, meanKl: kl / r.tokens, sameTop: same / r.tokens });
       rmSync(file, { force: true });
       progress.tick();
     }

@@ -94,7 +94,9 @@ export function unpermuteRope(w: Float32Array, rows: number, cols: number, heads
 
 /** llama.cpp's `use_more_bits` layer rule for Q4_K_M's attn_v / ffn_down. */
 function useMoreBits(i: number, n: number): boolean {
-  return i < n / 8 || i >= (7 * n) / 8 || (i - Math.floor(n / 8)) % 3 === 2;
+  // Integer division, as in llama.cpp's use_more_bits (llama-quant.cpp).
+  const n8 = Math.floor(n / 8);
+  return i < n8 || i >= Math.floor((7 * n) / 8) || (i - n8) % 3 === 2;
 }
 
 /** The ggml type a tensor gets under `type` (1-D tensors stay F32; k-quants fall back when rows don't split into 256-blocks). */

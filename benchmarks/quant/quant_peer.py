@@ -10,7 +10,7 @@ path, runs = sys.argv[1], int(sys.argv[2])
 x = np.fromfile(path, dtype=np.float32)
 root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 lib = ctypes.CDLL(glob.glob(os.path.join(root, 'node_modules/.pnpm/@node-llama-cpp+linux-x64@*/node_modules/@node-llama-cpp/linux-x64/bins/*/libggml-base.so'))[0])
-SIZES = {'q8_0': (32, 34), 'q4_0': (32, 18), 'q4_1': (32, 20), 'q5_0': (32, 22), 'q5_1': (32, 24), 'q4_K': (256, 144), 'q5_K': (256, 176), 'q6_K': (256, 210)}
+SIZES = {'q8_0': (32, 34), 'q4_0': (32, 18), 'q4_1': (32, 20), 'q5_0': (32, 22), 'q5_1': (32, 24), 'q4_K': (256, 144), 'q5_K': (256, 176), 'q6_K': (256, 210), 'q2_K': (256, 84), 'q3_K': (256, 110)}
 med = lambda v: sorted(v)[len(v) // 2]
 out = {'c_ref': {}, 'numpy': {}}
 for name, (bs, ts) in SIZES.items():
@@ -18,7 +18,7 @@ for name, (bs, ts) in SIZES.items():
     f = getattr(lib, f'quantize_row_{name}_ref')
     t = []
     for _ in range(runs):
-        t0 = time.perf_counter(); f(x.ctypes.data_as(ctypes.c_void_p), buf.ctypes.data_as(ctypes.c_void_p), ctypes.c_int64(len(x))); t.append(time.perf_counter() - t0)
+        t0 = time.process_time(); f(x.ctypes.data_as(ctypes.c_void_p), buf.ctypes.data_as(ctypes.c_void_p), ctypes.c_int64(len(x))); t.append(time.process_time() - t0)
     out['c_ref'][name.upper()] = med(t)
 
 def q8_0(x):
@@ -40,6 +40,6 @@ def q4_0(x):
 for name, fn in (('Q8_0', q8_0), ('Q4_0', q4_0)):
     t = []
     for _ in range(runs):
-        t0 = time.perf_counter(); fn(x); t.append(time.perf_counter() - t0)
+        t0 = time.process_time(); fn(x); t.append(time.process_time() - t0)
     out['numpy'][name] = med(t)
 print(json.dumps(out))

@@ -12,7 +12,7 @@ await q.writeTinyLlama(model, small ? {} : { hiddenSize: 768, intermediateSize: 
 const file = join(out, 'tiny-q4_k.gguf');
 const rep = await q.convertHfLlama(model, file, { type: 'Q4_K' });
 const result = { file, bytes: rep.bytes, bitsPerWeight: rep.bitsPerWeight, runs: [] };
-for (const [label, opts] of [['cpu', { threads: 2 }], ['cuda', { threads: 2, gpu: 'cuda', gpuLayers: 'max' }]]) {
+for (const [label, opts] of [['cpu', { threads: 2 }], ['cuda', { threads: 2, gpu: 'cuda', gpuLayers: 'max' }], ['auto', { threads: 2, gpu: 'auto', gpuLayers: 'auto' }]]) {
   try {
     const t0 = performance.now();
     const m = await q.loadGGUF(file, opts);
@@ -22,7 +22,7 @@ for (const [label, opts] of [['cpu', { threads: 2 }], ['cuda', { threads: 2, gpu
     const speeds = [];
     for (let r = 0; r < 3; r++) speeds.push((await m.greedy(ids, 128)).tokensPerSecond);
     speeds.sort((a, b) => a - b);
-    result.runs.push({ label, loadSeconds: loadS, tokensPerSecond: speeds[1] });
+    result.runs.push({ label, backend: m.gpu, gpuLayers: m.gpuLayers, loadSeconds: loadS, tokensPerSecond: speeds[1], perRep: speeds });
     await m.dispose();
   } catch (err) {
     result.runs.push({ label, error: String(err && err.message || err) });

@@ -3,8 +3,12 @@
 // several types with @llm/quant's own quantizers, and run each file in llama.cpp (node-llama-cpp),
 // checking llama.cpp's next-token probabilities against a TypeScript forward pass.
 //
+// With --model DIR (a trained HF-layout LLaMA, e.g. the Austen GPT of examples/level-2/gpt-austen)
+// it uses that checkpoint instead, and with --text FILE it ends with the perplexity table per quant
+// type (what `llm quant ppl --types` prints).
+//
 //   pnpm --filter @llm/core --filter @llm/quant build
-//   node examples/level-3/quantize-gguf/quantize-gguf.mjs [--out DIR] [--threads 2]
+//   node examples/level-3/quantize-gguf/quantize-gguf.mjs [--out DIR] [--threads 2] [--model DIR --text FILE]
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,8 +21,11 @@ const out = arg('out', mkdtempSync(join(tmpdir(), 'quantize-gguf-')));
 const threads = Number(arg('threads', '2'));
 
 // 1. A checkpoint in the layout PyTorch/transformers write: config.json, model.safetensors, tokenizer.json.
-const model = join(out, 'tiny-llama');
-const { config, weights } = await q.writeTinyLlama(model);
+const given = arg('model', undefined);
+const model = given ?? join(out, 'tiny-llama');
+const { config, weights } = given
+  ? { config: await q.readHfLlamaConfig(given), weights: await q.readHfWeights(given) }
+  : await q.writeTinyLlama(model);
 console.log(`checkpoint: ${model} (hidden ${config.hidden_size}, ${config.num_hidden_layers} layers, ${config.num_key_value_heads} KV heads, vocab ${config.vocab_size})`);
 
 // 2. One matrix, many quantizers: bits per weight against error.
@@ -36,7 +43,7 @@ for (const type of ['int8', 'int8-zp', 'int8-block', 'q8_0', 'q6_k', 'q5_k', 'q4
 // 3. Whole-model GGUF files, run by llama.cpp.
 console.log('\ntype      MB    bits/w   max|p_llama.cpp - p_ours|   greedy tok/s');
 for (const type of ['F32', 'F16', 'Q8_0', 'Q4_0', 'Q4_K_M']) {
-  const file = join(out, `tiny-${type.toLowerCase()}.gguf`);
+  const file = join(out, `model-${type.toLowerCase()}.gguf`);
   const rep = await q.convertHfLlama(model, file, { type });
   const m = await q.loadGGUF(file, { threads, kvCacheType: 'F32' });
   const ids = [m.bos ?? 1, ...m.tokenize('It is a truth universally acknowledged')];
@@ -50,4 +57,15 @@ for (const type of ['F32', 'F16', 'Q8_0', 'Q4_0', 'Q4_K_M']) {
   console.log(`${type.padEnd(7)} ${(rep.bytes / 1e6).toFixed(2).padStart(5)} ${rep.bitsPerWeight.toFixed(2).padStart(8)} ${d.toExponential(2).padStart(22)} ${g.tokensPerSecond.toFixed(0).padStart(14)}`);
   await m.dispose();
 }
-console.log(`\nfiles in ${out}; inspect one with: llm quant inspect ${join(out, 'tiny-q4_0.gguf')}`);
+
+// 4. The perplexity table llama.cpp prints for its quant types, on held-out text.
+const text = arg('text', undefined);
+if (text) {
+  const { readText } = await import(join(here, '../../../packages/core/dist/index.js'));
+  const types = ['F16', 'Q8_0', 'Q6_K', 'Q5_K', 'Q5_1', 'Q5_0', 'Q4_K_M', 'Q4_K', 'Q4_1', 'Q4_0', 'Q3_K', 'Q2_K'];
+  const t = await q.perplexityTable(model, await readText(text), types, { maxTokens: Number(arg('tokens', '4096')), threads });
+  console.log(`\n${t.tokens} tokens of ${text} in ${t.windows} windows of ${t.window}; float weights (our forward pass): ppl ${t.floatPpl.toFixed(3)}; max |p(llama.cpp F32) - p(ours)| = ${t.f32MaxAbsDiff.toExponential(2)}`);
+  console.log('type      file MB  bits/w      ppl   Δppl vs F32   mean KL');
+  for (const r of t.rows) console.log(`${r.type.padEnd(7)} ${(r.fileBytes / 1e6).toFixed(3).padStart(8)} ${r.bitsPerWeight.toFixed(2).padStart(7)} ${r.ppl.toFixed(3).padStart(8)} ${((r.deltaPpl >= 0 ? '+' : '') + r.deltaPpl.toFixed(4)).padStart(12)} ${r.meanKl.toExponential(2).padStart(9)}`);
+}
+console.log(`\nfiles in ${out}; inspect one with: llm quant inspect ${join(out, 'model-q4_0.gguf')}`);

@@ -80,17 +80,21 @@ export function register(program: Command): void {
     q.command('run').description('generate with a GGUF model in llama.cpp (node-llama-cpp, CPU unless --gpu)')
       .requiredOption('--model <file>', '.gguf file').requiredOption('--prompt <text>', 'prompt')
       .option('--max-tokens <n>', 'tokens to generate', '32').option('--threads <n>', 'CPU threads', '2')
-      .option('--temperature <t>', '0 = greedy', '0').option('--gpu <kind>', 'cuda or vulkan (needs the matching prebuilt package)'),
+      .option('--temperature <t>', '0 = greedy', '0').option('--gpu <kind>', 'auto, cuda or vulkan (needs the matching prebuilt package; auto falls back to the CPU)')
+      .option('--gpu-layers <n>', 'layers to offload: a number, max or auto (default max)'),
     async (cmd: Command) => {
-      const o = cmd.opts<{ model: string; prompt: string; maxTokens: string; threads: string; temperature: string; gpu?: string }>();
-      if (o.gpu !== undefined && o.gpu !== 'cuda' && o.gpu !== 'vulkan') throw new InputError(`--gpu must be cuda or vulkan, got '${o.gpu}'`, { field: 'gpu' });
+      const o = cmd.opts<{ model: string; prompt: string; maxTokens: string; threads: string; temperature: string; gpu?: string; gpuLayers?: string }>();
+      if (o.gpu !== undefined && o.gpu !== 'auto' && o.gpu !== 'cuda' && o.gpu !== 'vulkan') throw new InputError(`--gpu must be auto, cuda or vulkan, got '${o.gpu}'`, { field: 'gpu' });
+      const gl = o.gpuLayers;
+      const gpuLayers = gl === undefined ? undefined : gl === 'max' || gl === 'auto' ? gl : Number.isInteger(Number(gl)) && Number(gl) >= 0 ? Number(gl) : undefined;
+      if (gl !== undefined && gpuLayers === undefined) throw new InputError(`--gpu-layers must be a number, max or auto, got '${gl}'`, { field: 'gpu-layers' });
       const { loadGGUF } = await import('./run/llama-cpp.js');
-      const m = await loadGGUF(o.model, { threads: intOpt(o.threads, 'threads', 2), gpu: (o.gpu as 'cuda' | 'vulkan' | undefined) ?? false });
+      const m = await loadGGUF(o.model, { threads: intOpt(o.threads, 'threads', 2), gpu: (o.gpu as 'auto' | 'cuda' | 'vulkan' | undefined) ?? false, gpuLayers });
       try {
         const t0 = performance.now();
         const r = await m.generate(o.prompt, { maxTokens: intOpt(o.maxTokens, 'max-tokens', 32), temperature: Number(o.temperature) });
         const s = (performance.now() - t0) / 1000;
-        return { json: { text: r.text, tokens: r.tokens, finishReason: r.finishReason, seconds: s, tokensPerSecond: r.tokens.length / s, threads: m.threads }, human: `${o.prompt}${r.text}\n(${r.tokens.length} tokens, ${(r.tokens.length / s).toFixed(1)} tokens/s, ${m.threads} threads)` };
+        return { json: { text: r.text, tokens: r.tokens, finishReason: r.finishReason, seconds: s, tokensPerSecond: r.tokens.length / s, threads: m.threads, gpu: m.gpu, gpuLayers: m.gpuLayers }, human: `${o.prompt}${r.text}\n(${r.tokens.length} tokens, ${(r.tokens.length / s).toFixed(1)} tokens/s, ${m.threads} threads, ${m.gpu === false ? 'CPU' : `${m.gpu}, ${m.gpuLayers} layers offloaded`})` };
       } finally {
         await m.dispose();
       }
@@ -98,31 +102,49 @@ export function register(program: Command): void {
   );
 
   commandAction(
-    q.command('ppl').description('perplexity on a text file: of a GGUF evaluated by llama.cpp, or of an HF folder by our float reference forward pass')
+    q.command('ppl').description('perplexity on a text file: of a GGUF evaluated by llama.cpp, of an HF folder by our float reference forward pass, or (--types) the per-quant-type table of an HF folder')
       .requiredOption('--model <path>', '.gguf file or HF folder (llama, gpt2)').requiredOption('--text <file>', 'text file')
-      .option('--max-tokens <n>', 'tokens of the text to score', '256').option('--threads <n>', 'CPU threads', '2'),
+      .option('--max-tokens <n>', 'tokens of the text to score', '256').option('--threads <n>', 'CPU threads', '2')
+      .option('--window <n>', 'tokens per evaluated window (default: the context length)')
+      .option('--types <list>', 'with an HF folder: convert to each type (comma-separated, e.g. f16,q8_0,q4_k_m,q4_0; F32 always included) and tabulate size, bits/weight, ppl and its change'),
     async (cmd: Command) => {
-      const o = cmd.opts<{ model: string; text: string; maxTokens: string; threads: string }>();
+      const o = cmd.opts<{ model: string; text: string; maxTokens: string; threads: string; window?: string; types?: string }>();
       const { readText } = await import('@llm/core');
       const { statSync, existsSync } = await import('node:fs');
       const text = await readText(o.text);
-      if (existsSync(o.model) && statSync(o.model).isDirectory()) {
+      const isDir = existsSync(o.model) && statSync(o.model).isDirectory();
+      const opts = { maxTokens: intOpt(o.maxTokens, 'max-tokens', 256), threads: intOpt(o.threads, 'threads', 2), window: o.window === undefined ? undefined : intOpt(o.window, 'window', 0) };
+      if (o.types !== undefined) {
+        if (!isDir) throw new InputError('--types needs --model to be an HF folder', { field: 'types' });
+        const { CONVERT_TYPES } = await import('./convert/hf-llama.js');
+        const types = o.types.split(',').map((t) => t.trim().toUpperCase()).filter((t) => t.length > 0);
+        for (const t of types) if (!(CONVERT_TYPES as readonly string[]).includes(t)) throw new ConfigError(`--types: '${t.toLowerCase()}' is not one of ${CONVERT_TYPES.join(', ').toLowerCase()}`, { field: 'types' });
+        const { perplexityTable } = await import('./run/ppl.js');
+        const r = await perplexityTable(o.model, text, types as (typeof CONVERT_TYPES)[number][], opts);
+        const f32 = r.rows[0]!;
+        return {
+          json: { ppl: f32.ppl, tokens: r.tokens, windows: r.windows, window: r.window, architecture: r.architecture, floatPpl: r.floatPpl, f32MaxAbsDiff: r.f32MaxAbsDiff, rows: r.rows },
+          human: [
+            `${o.model} (${r.architecture}): ${r.tokens} tokens of ${o.text} in ${r.windows} windows of ${r.window}, llama.cpp ${opts.threads} thread(s), F32 KV cache`,
+            formatTable(['type', 'file MB', 'bits/weight', 'ppl', 'Δppl vs F32', 'mean KL vs F32', 'same top-1', 'tensors'], r.rows.map((x) => [
+              x.type, (x.fileBytes / 1e6).toFixed(3), x.bitsPerWeight.toFixed(2), x.ppl.toFixed(3), `${x.deltaPpl >= 0 ? '+' : ''}${x.deltaPpl.toFixed(4)}`, x.meanKl.toExponential(2), `${(100 * x.sameTop).toFixed(1)}%`,
+              Object.entries(x.tensorTypes).map(([k, v]) => `${v}×${k}`).join(' '),
+            ])),
+            `float weights, our forward pass: ppl ${r.floatPpl.toFixed(3)}; max |p(llama.cpp F32) − p(ours)| = ${r.f32MaxAbsDiff.toExponential(2)}`,
+          ].join('\n'),
+        };
+      }
+      if (isDir) {
         const { referencePerplexity } = await import('./model/hf-ref.js');
-        const r = await referencePerplexity(o.model, text, { maxTokens: intOpt(o.maxTokens, 'max-tokens', 256), threads: intOpt(o.threads, 'threads', 2) });
+        const r = await referencePerplexity(o.model, text, opts);
         return { json: { ppl: r.ppl, tokens: r.tokens }, human: `perplexity ${r.ppl.toFixed(3)} over ${r.tokens} tokens (${r.architecture}, float reference forward pass)` };
       }
       const { loadGGUF } = await import('./run/llama-cpp.js');
-      const m = await loadGGUF(o.model, { threads: intOpt(o.threads, 'threads', 2) });
+      const { ggufPerplexity } = await import('./run/ppl.js');
+      const m = await loadGGUF(o.model, { threads: opts.threads });
       try {
-        const ids = m.tokenize(text).slice(0, Math.min(intOpt(o.maxTokens, 'max-tokens', 256), m.contextLength - 1));
-        if (m.bos !== undefined) ids.unshift(m.bos);
-        if (ids.length < 2) throw new InputError(`${o.text}: too little text to score`, { file: o.text });
-        const probs = await m.probabilities(ids);
-        let nll = 0;
-        for (let i = 0; i + 1 < ids.length; i++) nll -= Math.log(Math.max(probs[i]![ids[i + 1]!]!, 1e-30));
-        const tokens = ids.length - 1;
-        const ppl = Math.exp(nll / tokens);
-        return { json: { ppl, tokens }, human: `perplexity ${ppl.toFixed(3)} over ${tokens} tokens` };
+        const r = await ggufPerplexity(m, text, opts);
+        return { json: { ppl: r.ppl, tokens: r.tokens }, human: `perplexity ${r.ppl.toFixed(3)} over ${r.tokens} tokens (${r.windows} window(s) of at most ${opts.window ?? m.contextLength - 1} tokens)` };
       } finally {
         await m.dispose();
       }

@@ -25,3 +25,4 @@ export * from './tensor/report.js';
 export * from './convert/hf-gpt2.js';
 export * from './model/gpt2-ref.js';
 export * from './model/hf-ref.js';
+export * from './run/ppl.js';

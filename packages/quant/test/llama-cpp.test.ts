@@ -6,7 +6,7 @@
 import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { FormatError } from '@llm/core';
+import { BackendError, FormatError } from '@llm/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { convertHfLlama, dequantizeGGML, GGMLType, GGUFFile, gv, llamaForward, loadGGUF, parseGGUF, quantizeGGML, serializeGGUF, softmax, weightsFromGGUF, writeGGUF, writeTinyLlama, type ConvertType, type HfLlamaConfig, type LlamaCppModel, type LlamaWeights } from '../src/index.js';
 
@@ -123,6 +123,9 @@ describe('GGUF files from this package run in llama.cpp (node-llama-cpp 3.21.1)'
     const m = loaded[0]!;
     const g = await m.generate('the cat', { maxTokens: 5 });
     expect(g.tokens.length).toBeGreaterThan(0);
+    // The streamed (incrementally detokenized) pieces add up to the detokenization of all tokens.
+    const long = await m.generate('the cat was in the house and', { maxTokens: 24, temperature: 1, seed: 3 });
+    expect(long.text).toBe(m.detokenize(long.tokens));
     const ids = [1, ...m.tokenize('the cat')];
     const r = await m.greedy(ids, 4);
     const ref = llamaForward(config, weights, [...ids, ...r.tokens]);
@@ -143,6 +146,25 @@ describe('GGUF files from this package run in llama.cpp (node-llama-cpp 3.21.1)'
     const e = await m.embed('the cat was in the house');
     expect(e.length).toBe(config.hidden_size);
     expect(e.some((v) => v !== 0)).toBe(true);
+  });
+
+  it("gpu 'cuda' either runs on CUDA or is a BackendError; 'auto' reports the backend it picked", async () => {
+    const src = join(dir, 'gpu-Q8_0.gguf');
+    await convertHfLlama(dir, src, { type: 'Q8_0' });
+    const c = await loadGGUF(src, { threads: 1, gpu: 'cuda' }).then((m) => m, (e: unknown) => e);
+    if (c instanceof Error) {
+      expect(c).toBeInstanceOf(BackendError);
+      expect(c.message).toMatch(/could not load a cuda binary/);
+    } else {
+      loaded.push(c as LlamaCppModel);
+      expect((c as LlamaCppModel).gpu).toBe('cuda');
+      expect((c as LlamaCppModel).gpuLayers).toBeGreaterThan(0);
+    }
+    const a = await loadGGUF(src, { threads: 1, gpu: 'auto' });
+    loaded.push(a);
+    expect([false, 'cuda', 'vulkan', 'metal']).toContain(a.gpu);
+    if (a.gpu === false) expect(a.gpuLayers).toBe(0);
+    expect((await a.greedy([1, 5, 6], 2)).tokens).toHaveLength(2);
   });
 
   it('a file missing llama.feed_forward_length is a FormatError, not a killed process', async () => {

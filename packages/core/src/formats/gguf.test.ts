@@ -97,7 +97,7 @@ describe('GGUF container reader', () => {
     const badMagic = good.slice(); badMagic[0] = 0x58;
     expectFormatError(badMagic, /bad magic/, 0);
     const v1 = good.slice(); v1[4] = 1;
-    expectFormatError(v1, /unsupported version 1/, 4);
+    expectFormatError(v1, /unsupported GGUF version 1/, 4);
     expectFormatError(good.subarray(0, 40), /end of file|runs past|cannot fit/);
     expectFormatError(good.subarray(0, good.length - 10), /runs past the end/);
     expectFormatError(sample({ tensorOffset: 33 }), /not a multiple of the alignment/);

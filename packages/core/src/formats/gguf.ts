@@ -76,6 +76,8 @@ export interface GgufTensorInfo {
   absoluteOffset: number;
   /** Byte size when the type's block size is known to this reader, else undefined. */
   byteSize?: number;
+  /** Byte offset of this tensor's info record (its name) in the header. */
+  infoOffset: number;
 }
 
 /** A parsed GGUF header. */
@@ -90,13 +92,23 @@ export interface GgufFile {
   alignment: number;
   /** Absolute offset of the data section. */
   dataOffset: number;
+  /** Size of the whole file in bytes. */
+  fileSize: number;
+}
+
+/** Block geometry of a ggml type: `blockSize` elements stored in `typeSize` bytes. */
+export interface GgmlBlockInfo {
+  name: string;
+  blockSize: number;
+  typeSize: number;
 }
 
 /**
- * Block size (elements) and bytes per block of ggml types this reader can size, for offset
- * validation. Unknown types are accepted but not sized.
+ * Block size (elements) and bytes per block of the ggml types this reader can size by itself,
+ * for offset validation (unknown types are accepted but not sized). `@llm/quant` passes its full
+ * table (k-quants, i-quants) through {@link GgufParseOptions.types}.
  */
-export const GGML_TYPE_BLOCKS: Readonly<Record<number, { name: string; blockSize: number; typeSize: number }>> = {
+export const GGML_TYPE_BLOCKS: Readonly<Record<number, GgmlBlockInfo>> = {
   0: { name: 'F32', blockSize: 1, typeSize: 4 },
   1: { name: 'F16', blockSize: 1, typeSize: 2 },
   2: { name: 'Q4_0', blockSize: 32, typeSize: 18 },
@@ -132,8 +144,8 @@ class Cursor {
   ) {
     this.view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
   }
-  fail(message: string, offset = this.pos): never {
-    throw new FormatError(FORMAT, message, { file: this.file, offset });
+  fail(message: string, offset = this.pos, field?: string): never {
+    throw new FormatError(FORMAT, message, { file: this.file, offset, field });
   }
   need(n: number, what: string): void {
     if (this.pos + n > this.buf.byteLength) {
@@ -253,13 +265,29 @@ function readValue(c: Cursor, type: GgufType): GgufValue {
   return readScalar(c, type);
 }
 
-function parse(buf: Uint8Array, fileSize: number, file: string | undefined): GgufFile {
+/** Options of {@link parseGguf} and {@link readGgufHeader}. */
+export interface GgufParseOptions {
+  /** File name for error messages. */
+  file?: string;
+  /** Whole file size, when the buffer given to {@link parseGguf} is only the file's beginning. */
+  fileSize?: number;
+  /**
+   * ggml type geometry by type id. When given, it replaces {@link GGML_TYPE_BLOCKS} and a tensor
+   * of a type not in it is a FormatError (so every tensor is sized and bounds-checked).
+   */
+  types?: Readonly<Record<number, GgmlBlockInfo>>;
+}
+
+/** ggml's GGML_MAX_DIMS: llama.cpp's GGUF loader rejects tensors with more dimensions. */
+const MAX_DIMS = 4;
+
+function parse(buf: Uint8Array, fileSize: number, file: string | undefined, types?: Readonly<Record<number, GgmlBlockInfo>>): GgufFile {
   const c = new Cursor(buf, fileSize, file);
   c.need(4, 'magic');
   if (buf[0] !== 0x47 || buf[1] !== 0x47 || buf[2] !== 0x55 || buf[3] !== 0x46) c.fail('bad magic (expected "GGUF")', 0);
   c.pos = 4;
   const version = c.u32('version');
-  if (version !== 2 && version !== 3) c.fail(`unsupported version ${version} (2 and 3 are read)`, 4);
+  if (version !== 2 && version !== 3) c.fail(`unsupported GGUF version ${version} (2 and 3 are read)`, 4);
   const tensorCount = c.size('tensor count');
   const kvCount = c.size('metadata count');
   if (kvCount * 12 > fileSize) c.fail(`metadata count ${kvCount} cannot fit in ${fileSize} bytes`, 16);
@@ -291,21 +319,26 @@ function parse(buf: Uint8Array, fileSize: number, file: string | undefined): Ggu
     if (names.has(name)) c.fail(`duplicate tensor name "${name}"`, at);
     names.add(name);
     const nd = c.u32('n_dims');
-    if (nd > 8) c.fail(`tensor "${name}" has ${nd} dimensions (at most 8)`, c.pos - 4);
+    if (nd > MAX_DIMS) c.fail(`tensor "${name}" has ${nd} dimensions (at most ${MAX_DIMS})`, c.pos - 4, name);
     const dims: number[] = [];
+    let n = 1;
     for (let d = 0; d < nd; d++) {
       const v = c.size(`tensor "${name}" dim ${d}`);
       dims.push(v);
+      n *= v;
+      if (n > Number.MAX_SAFE_INTEGER) c.fail(`tensor "${name}": element count overflows`, c.pos - 8, name);
     }
+    const typeAt = c.pos;
     const type = c.u32('tensor type');
     const offAt = c.pos;
     const relativeOffset = c.size(`tensor "${name}" offset`);
-    if (relativeOffset % alignment !== 0) c.fail(`tensor "${name}" offset ${relativeOffset} is not a multiple of the alignment ${alignment}`, offAt);
-    const info: GgufTensorInfo = { name, dims, type, relativeOffset, absoluteOffset: 0 };
-    const block = GGML_TYPE_BLOCKS[type];
+    const block = (types ?? GGML_TYPE_BLOCKS)[type];
+    if (!block && types) c.fail(`tensor "${name}": unknown ggml type ${type}`, typeAt, name);
+    if (relativeOffset % alignment !== 0) c.fail(`tensor "${name}" offset ${relativeOffset} is not a multiple of the alignment ${alignment}`, offAt, name);
+    const info: GgufTensorInfo = { name, dims, type, relativeOffset, absoluteOffset: 0, infoOffset: at };
     if (block) {
-      const n = dims.reduce((a, b) => a * b, 1);
-      if (dims.length > 0 && n % block.blockSize !== 0) c.fail(`tensor "${name}": ${n} elements is not a multiple of the ${block.name} block size ${block.blockSize}`, offAt);
+      // ggml stores rows of whole blocks: the innermost dimension must be a multiple of the block size.
+      if (dims.length > 0 && dims[0]! % block.blockSize !== 0) c.fail(`tensor "${name}": innermost dim ${dims[0]} is not a multiple of the ${block.name} block size ${block.blockSize}`, typeAt, name);
       info.byteSize = (n / block.blockSize) * block.typeSize;
     }
     tensors.push(info);
@@ -315,17 +348,17 @@ function parse(buf: Uint8Array, fileSize: number, file: string | undefined): Ggu
   for (const t of tensors) {
     t.absoluteOffset = dataOffset + t.relativeOffset;
     const end = t.absoluteOffset + (t.byteSize ?? 0);
-    if (end > fileSize) c.fail(`tensor "${t.name}" [${t.absoluteOffset}, ${end}) runs past the end of the file (${fileSize} bytes)`, t.absoluteOffset);
+    if (end > fileSize) c.fail(`tensor "${t.name}" [${t.absoluteOffset}, ${end}) runs past the end of the file (${fileSize} bytes)`, t.infoOffset, t.name);
   }
   // Overlap check among sized tensors.
   const sized = tensors.filter((t) => t.byteSize !== undefined).sort((a, b) => a.relativeOffset - b.relativeOffset);
   for (let i = 1; i < sized.length; i++) {
     const prev = sized[i - 1]!;
     if (prev.relativeOffset + prev.byteSize! > sized[i]!.relativeOffset) {
-      c.fail(`tensors "${prev.name}" and "${sized[i]!.name}" overlap`, sized[i]!.absoluteOffset);
+      c.fail(`tensor "${sized[i]!.name}" overlaps tensor "${prev.name}"`, sized[i]!.infoOffset, sized[i]!.name);
     }
   }
-  return { version, metadata, tensors, alignment, dataOffset };
+  return { version, metadata, tensors, alignment, dataOffset, fileSize };
 }
 
 /**
@@ -333,9 +366,9 @@ function parse(buf: Uint8Array, fileSize: number, file: string | undefined): Ggu
  * gives the whole size (offsets are then validated against that size).
  * @throws FormatError with the byte offset of the first problem.
  */
-export function parseGguf(buf: Uint8Array, options: { file?: string; fileSize?: number } = {}): GgufFile {
+export function parseGguf(buf: Uint8Array, options: GgufParseOptions = {}): GgufFile {
   try {
-    return parse(buf, options.fileSize ?? buf.byteLength, options.file);
+    return parse(buf, options.fileSize ?? buf.byteLength, options.file, options.types);
   } catch (err) {
     if (err instanceof NeedMore) {
       throw new FormatError(FORMAT, `header needs ${err.needed} bytes but only ${buf.byteLength} were given`, { file: options.file, offset: buf.byteLength });
@@ -348,7 +381,7 @@ export function parseGguf(buf: Uint8Array, options: { file?: string; fileSize?: 
  * Read a GGUF file's header (metadata and tensor infos) without reading the tensor data.
  * @throws NotFoundError if the file does not exist; FormatError for a malformed file.
  */
-export function readGgufHeader(path: string): GgufFile {
+export function readGgufHeader(path: string, options: Pick<GgufParseOptions, 'types'> = {}): GgufFile {
   let fd: number;
   try {
     fd = openSync(path, 'r');
@@ -362,7 +395,7 @@ export function readGgufHeader(path: string): GgufFile {
       const buf = new Uint8Array(want);
       const got = readSync(fd, buf, 0, want, 0);
       try {
-        return parse(buf.subarray(0, got), fileSize, path);
+        return parse(buf.subarray(0, got), fileSize, path, options.types);
       } catch (err) {
         if (!(err instanceof NeedMore) || want >= fileSize) throw err;
         want = Math.min(fileSize, Math.max(want * 2, err.needed + (1 << 20)));

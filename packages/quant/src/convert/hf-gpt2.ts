@@ -13,7 +13,7 @@ import { quantizeGGML } from '../ggml/quants.js';
 import { gv, type GGUFValue } from '../gguf/types.js';
 import { writeGGUF, type GGUFTensorInput } from '../gguf/writer.js';
 import { CONVERT_TYPES, readFloatTensor, tensorTypeFor, type ConvertOptions, type ConvertReport } from './hf-llama.js';
-import { vocabFromTokenizerJson, vocabMetadata } from './vocab.js';
+import { vocabFromHfFolder, vocabMetadata } from './vocab.js';
 
 /** The `config.json` fields read (HF `GPT2Config`). */
 export interface HfGpt2Config {
@@ -67,12 +67,7 @@ export async function convertHfGpt2(dir: string, out: string, options: ConvertOp
   const type = options.type;
   if (!CONVERT_TYPES.includes(type)) throw new ConfigError(`unknown output type '${type}'`, { field: 'type' });
   const cfg = await readHfGpt2Config(dir);
-  let vocab = options.vocab;
-  if (!vocab) {
-    const tj = join(dir, 'tokenizer.json');
-    if (!existsSync(tj)) throw new NotFoundError(`no tokenizer.json in ${dir} (pass a vocab)`, { file: tj });
-    vocab = vocabFromTokenizerJson(await readText(tj), tj);
-  }
+  const vocab = options.vocab ?? (await vocabFromHfFolder(dir));
   if (vocab.tokens.length !== cfg.vocab_size) throw new ConfigError(`tokenizer has ${vocab.tokens.length} tokens, config.json vocab_size is ${cfg.vocab_size}`, { field: 'vocab_size' });
   const stPath = join(dir, 'model.safetensors');
   const st = await SafetensorsFile.open(stPath);

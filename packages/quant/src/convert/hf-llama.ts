@@ -12,7 +12,7 @@ import { GGMLType, ggmlTypeByName, type GGMLTypeName } from '../ggml/types.js';
 import { isGGMLQuantType, quantizeGGML, type GGMLQuantType } from '../ggml/quants.js';
 import { gv, type GGUFValue } from '../gguf/types.js';
 import { writeGGUF, type GGUFTensorInput } from '../gguf/writer.js';
-import { vocabFromTokenizerJson, vocabMetadata, type GGUFVocab } from './vocab.js';
+import { vocabFromHfFolder, vocabMetadata, type GGUFVocab } from './vocab.js';
 
 /** The `config.json` fields the converter reads (HF `LlamaConfig`). */
 export interface HfLlamaConfig {
@@ -94,7 +94,9 @@ export function unpermuteRope(w: Float32Array, rows: number, cols: number, heads
 
 /** llama.cpp's `use_more_bits` layer rule for Q4_K_M's attn_v / ffn_down. */
 function useMoreBits(i: number, n: number): boolean {
-  return i < n / 8 || i >= (7 * n) / 8 || (i - Math.floor(n / 8)) % 3 === 2;
+  // Integer division, as in llama.cpp's use_more_bits (llama-quant.cpp).
+  const n8 = Math.floor(n / 8);
+  return i < n8 || i >= Math.floor((7 * n) / 8) || (i - n8) % 3 === 2;
 }
 
 /** The ggml type a tensor gets under `type` (1-D tensors stay F32; k-quants fall back when rows don't split into 256-blocks). */
@@ -111,8 +113,9 @@ export function tensorTypeFor(type: ConvertType, ggufName: string, dims: readonl
   }
   const bs = ggmlTypeByName(t).blockSize;
   if (dims[0]! % bs !== 0) {
-    // Like llama.cpp: a row that does not split into super-blocks gets a 32-block type instead.
-    if (dims[0]! % 32 === 0) t = t === 'Q6_K' || t === 'Q5_K' ? 'Q8_0' : t === 'Q4_K' ? 'Q5_0' : t === 'Q3_K' || t === 'Q2_K' ? 'Q4_0' : 'Q8_0';
+    // Like llama.cpp (llama-quant.cpp): a row that does not split into 256-element super-blocks gets
+    // Q6_K→Q8_0, Q5_K→Q5_1, Q4_K→Q5_0; Q2_K/Q3_K get IQ4_NL there, Q4_0 (same 4.5 bits) here; F16 if even 32 does not divide it.
+    if (dims[0]! % 32 === 0) t = t === 'Q6_K' ? 'Q8_0' : t === 'Q5_K' ? 'Q5_1' : t === 'Q4_K' ? 'Q5_0' : t === 'Q3_K' || t === 'Q2_K' ? 'Q4_0' : 'Q8_0';
     else t = 'F16';
   }
   return t;
@@ -166,18 +169,7 @@ export async function convertHfLlama(dir: string, out: string, options: ConvertO
   const type = options.type;
   if (!CONVERT_TYPES.includes(type)) throw new ConfigError(`unknown output type '${type}' (one of ${CONVERT_TYPES.join(', ')})`, { field: 'type' });
   const cfg = await readHfLlamaConfig(dir);
-  let vocab = options.vocab;
-  if (!vocab) {
-    const tj = join(dir, 'tokenizer.json');
-    if (!existsSync(tj)) throw new NotFoundError(`no tokenizer.json in ${dir} (pass a vocab)`, { file: tj });
-    let template: string | undefined;
-    const tc = join(dir, 'tokenizer_config.json');
-    if (existsSync(tc)) {
-      const c = parseJson(await readText(tc), { file: tc }) as { chat_template?: unknown };
-      if (typeof c.chat_template === 'string') template = c.chat_template;
-    }
-    vocab = vocabFromTokenizerJson(await readText(tj), tj, template);
-  }
+  const vocab = options.vocab ?? (await vocabFromHfFolder(dir));
   if (vocab.tokens.length !== cfg.vocab_size) throw new ConfigError(`tokenizer has ${vocab.tokens.length} tokens, config.json vocab_size is ${cfg.vocab_size}`, { field: 'vocab_size' });
   const stPath = join(dir, 'model.safetensors');
   const st = await SafetensorsFile.open(stPath);

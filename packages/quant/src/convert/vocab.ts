@@ -3,7 +3,9 @@
  * byte-fallback SentencePiece-style → llama.cpp's `llama` (SPM) vocab; byte-level GPT-2 style →
  * `gpt2` vocab with merges).
  */
-import { FormatError, parseJson } from '@llm/core';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { FormatError, NotFoundError, parseJson, readText } from '@llm/core';
 import { gv, type GGUFValue } from '../gguf/types.js';
 
 /** llama.cpp token types (`llama_token_type`). */
@@ -75,4 +77,21 @@ export function vocabMetadata(v: GGUFVocab): [string, GGUFValue][] {
   if (v.addEos !== undefined) out.push(['tokenizer.ggml.add_eos_token', gv.bool(v.addEos)]);
   if (v.chatTemplate) out.push(['tokenizer.chat_template', gv.str(v.chatTemplate)]);
   return out;
+}
+
+/**
+ * The vocabulary of an HF folder: `tokenizer.json`, plus the chat template from
+ * `tokenizer_config.json` (`chat_template`) when there is one.
+ * @throws NotFoundError without a `tokenizer.json`.
+ */
+export async function vocabFromHfFolder(dir: string): Promise<GGUFVocab> {
+  const tj = join(dir, 'tokenizer.json');
+  if (!existsSync(tj)) throw new NotFoundError(`no tokenizer.json in ${dir} (pass a vocab)`, { file: tj });
+  let template: string | undefined;
+  const tc = join(dir, 'tokenizer_config.json');
+  if (existsSync(tc)) {
+    const c = parseJson(await readText(tc), { file: tc }) as { chat_template?: unknown };
+    if (typeof c.chat_template === 'string') template = c.chat_template;
+  }
+  return vocabFromTokenizerJson(await readText(tj), tj, template);
 }

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { bitsPerWeight, dequantizeGGML, quantizeGGML, quantizedSize, type GGMLQuantType } from './quants.js';
+import { tensorTypeFor } from '../convert/hf-llama.js';
 
 interface Golden { n: number; input: string; types: Record<string, { blocks: string; dequant: string }> }
 const golden = JSON.parse(gunzipSync(readFileSync(new URL('../../fixtures/ggml-ref.json.gz', import.meta.url))).toString('utf8')) as Golden;
@@ -46,5 +47,20 @@ describe('float types', () => {
     expect(bitsPerWeight('Q4_K')).toBe(4.5);
     expect(bitsPerWeight('Q8_0')).toBe(8.5);
     expect(() => quantizedSize('Q4_K', 100)).toThrow(/multiple of the block size 256/);
+  });
+});
+
+describe('Q4_K_M tensor policy', () => {
+  it("upgrades attn_v/ffn_down of llama.cpp's use_more_bits layers (integer division) and output.weight to Q6_K", () => {
+    const q6 = (n: number) => Array.from({ length: n }, (_, i) => i).filter((i) => tensorTypeFor('Q4_K_M', `blk.${i}.attn_v.weight`, [256, 256], n) === 'Q6_K');
+    expect(q6(2)).toEqual([1]);
+    expect(q6(3)).toEqual([2]);
+    expect(q6(32)).toEqual([0, 1, 2, 3, 6, 9, 12, 15, 18, 21, 24, 27, 28, 29, 30, 31]);
+    expect(tensorTypeFor('Q4_K_M', 'blk.0.ffn_up.weight', [256, 512], 32)).toBe('Q4_K');
+    expect(tensorTypeFor('Q4_K_M', 'output.weight', [256, 1000], 32)).toBe('Q6_K');
+    // Rows that do not split into 256-element super-blocks fall back as llama.cpp does.
+    expect(['Q6_K', 'Q5_K', 'Q4_K', 'Q3_K', 'Q2_K'].map((t) => tensorTypeFor(t as 'Q4_K', 'blk.0.ffn_up.weight', [128, 256], 4))).toEqual(['Q8_0', 'Q5_1', 'Q5_0', 'Q4_0', 'Q4_0']);
+    expect(tensorTypeFor('Q4_K', 'blk.0.ffn_down.weight', [336, 128], 4)).toBe('F16');
+    expect(tensorTypeFor('Q4_K', 'blk.0.attn_norm.weight', [256], 4)).toBe('F32');
   });
 });

@@ -78,6 +78,17 @@ export function quantizeGGML(type: GGMLQuantType, x: Float32Array): Uint8Array {
   return out;
 }
 
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+let F16_TABLE: Float32Array | undefined;
+/** Every half-precision bit pattern decoded once (64K entries, 256 KB). */
+function f16Table(): Float32Array {
+  if (!F16_TABLE) {
+    F16_TABLE = new Float32Array(65536);
+    for (let i = 0; i < 65536; i++) F16_TABLE[i] = f16ToF32(i);
+  }
+  return F16_TABLE;
+}
+
 /** Decode `n` elements of `type` blocks to float32, as llama.cpp's `dequantize_row_*` does. */
 export function dequantizeGGML(type: GGMLQuantType, data: Uint8Array, n: number): Float32Array {
   const need = quantizedSize(type, n);
@@ -85,8 +96,15 @@ export function dequantizeGGML(type: GGMLQuantType, data: Uint8Array, n: number)
   const y = new Float32Array(n);
   const dv = new DataView(data.buffer, data.byteOffset, data.byteLength);
   switch (type) {
-    case 'F32': for (let i = 0; i < n; i++) y[i] = dv.getFloat32(4 * i, true); break;
-    case 'F16': for (let i = 0; i < n; i++) y[i] = f16ToF32(dv.getUint16(2 * i, true)); break;
+    case 'F32':
+      if (LITTLE_ENDIAN) y.set(new Float32Array(data.buffer.slice(data.byteOffset, data.byteOffset + 4 * n)));
+      else for (let i = 0; i < n; i++) y[i] = dv.getFloat32(4 * i, true);
+      break;
+    case 'F16': {
+      const t = f16Table();
+      for (let i = 0; i < n; i++) y[i] = t[dv.getUint16(2 * i, true)]!;
+      break;
+    }
     case 'BF16': for (let i = 0; i < n; i++) y[i] = bf16ToF32(dv.getUint16(2 * i, true)); break;
     case 'Q8_0':
       for (let i = 0, o = 0; i < n / 32; i++, o += 34) {
@@ -331,6 +349,9 @@ function scaleMinK4(j: number, q: Uint8Array, out: number[]): void {
   }
 }
 
+/** Scratch for {@link makeQkx2Quants} (sub-blocks are at most 32 elements). */
+const XM = new Float32Array(32);
+
 /** `make_qkx2_quants`: returns the scale, writes levels to L and `-min` to minOut[0]. */
 function makeQkx2Quants(n: number, nmax: number, x: Float32Array, xo: number, weights: Float32Array, L: Uint8Array, lo: number, minOut: number[], Laux: Uint8Array, rmin: number, rdelta: number, nstep: number, useMad = false): number {
   let min = x[xo]!, max = x[xo]!;
@@ -361,18 +382,21 @@ function makeQkx2Quants(n: number, nmax: number, x: Float32Array, xo: number, we
     bestError = fr(bestError + fr(weights[i]! * diff));
   }
   if (nstep < 1) { minOut[0] = -min; return scale; }
+  // x − min in float32, recomputed only when a better min is found (C evaluates iscale*(x[i] - min)).
+  const xm = XM;
+  for (let i = 0; i < n; i++) xm[i] = x[xo + i]! - min;
+  let range = fr(max - min);
   for (let is = 0; is <= nstep; is++) {
-    iscale = fr(fr(fr(rmin + fr(rdelta * is)) + nmax) / fr(max - min));
+    iscale = fr(fr(fr(rmin + fr(rdelta * is)) + nmax) / range);
     let sumL = 0, sumL2 = 0, sumXL = 0;
     for (let i = 0; i < n; i++) {
-      const xi = x[xo + i]!;
-      let l = nearestInt(fr(iscale * fr(xi - min)));
-      l = Math.max(0, Math.min(nmax, l));
+      let l = nearestInt(fr(iscale * xm[i]!));
+      l = l < 0 ? 0 : l > nmax ? nmax : l;
       Laux[i] = l;
-      const w = weights[i]!;
-      sumL = fr(sumL + fr(w * l));
-      sumL2 = fr(sumL2 + fr(fr(w * l) * l));
-      sumXL = fr(sumXL + fr(fr(w * l) * xi));
+      const wl = fr(weights[i]! * l);
+      sumL = fr(sumL + wl);
+      sumL2 = fr(sumL2 + fr(wl * l));
+      sumXL = fr(sumXL + fr(wl * x[xo + i]!));
     }
     const D = fr(fr(sumW * sumL2) - fr(sumL * sumL));
     if (D > 0) {
@@ -390,6 +414,8 @@ function makeQkx2Quants(n: number, nmax: number, x: Float32Array, xo: number, we
         bestError = curError;
         scale = thisScale;
         min = thisMin;
+        for (let i = 0; i < n; i++) xm[i] = x[xo + i]! - min;
+        range = fr(max - min);
       }
     }
   }

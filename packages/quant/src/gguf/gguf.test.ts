@@ -1,3 +1,4 @@
+import { brotliDecompressSync } from 'node:zlib';
 import { mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -138,5 +139,19 @@ describe('validateForLlamaCpp', () => {
     expect(() => validateForLlamaCpp(h3)).toThrow(/missing tensor 'token_embd.weight'/);
     // llama.cpp's vocab-only files (models/ggml-vocab-*.gguf) carry hyperparameters and vocab, no tensors.
     expect(validateForLlamaCpp(h3, 'vocab.gguf', { vocabOnly: true })).toMatchObject({ architecture: 'llama', vocabSize: 2, tokenizerModel: 'llama' });
+  });
+});
+
+describe("llama.cpp's own vocab-only GGUFs (models/ggml-vocab-*.gguf, kept by @llm/tokenize's fixtures)", () => {
+  const dir = join(__dirname, '..', '..', '..', 'tokenize', 'fixtures', 'llama-vocab');
+  it.each([['gpt-2', 'gpt2', 'gpt2'], ['llama-bpe', 'llama', 'gpt2'], ['qwen2', 'qwen2', 'gpt2'], ['bert-bge', 'bert', 'bert']])('%s opens, and its metadata matches', async (name, arch, model) => {
+    const buf = brotliDecompressSync(readFileSync(join(dir, `ggml-vocab-${name}.gguf.br`)));
+    const h = await parseGGUF(buf, name);
+    expect(h.tensors).toHaveLength(0);
+    expect(plainValue(h.metadata.get('general.architecture')!)).toBe(arch);
+    expect(plainValue(h.metadata.get('tokenizer.ggml.model')!)).toBe(model);
+    const tokens = plainValue(h.metadata.get('tokenizer.ggml.tokens')!) as string[];
+    expect(tokens.length).toBeGreaterThan(20000);
+    if (arch === 'llama' || arch === 'gpt2') expect(validateForLlamaCpp(h, name, { vocabOnly: true }).vocabSize).toBe(tokens.length);
   });
 });

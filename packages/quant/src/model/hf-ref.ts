@@ -11,6 +11,7 @@ import { convertHf } from '../convert/hf-gpt2.js';
 import { readHfGpt2Config } from '../convert/hf-gpt2.js';
 import { readHfLlamaConfig } from '../convert/hf-llama.js';
 import { loadGGUF } from '../run/llama-cpp.js';
+import { perplexityWindows } from '../run/windows.js';
 import { gpt2Forward } from './gpt2-ref.js';
 import { llamaForward, softmax, type LlamaWeights } from './llama-ref.js';
 
@@ -31,27 +32,33 @@ export async function readHfWeights(dir: string): Promise<LlamaWeights> {
   return w;
 }
 
-/** Perplexity of `text` (first `maxTokens` tokens) under the HF model in `dir`, computed in TypeScript. */
-export async function referencePerplexity(dir: string, text: string, options: { maxTokens?: number; threads?: number } = {}): Promise<{ ppl: number; tokens: number; architecture: string }> {
+/**
+ * Perplexity of `text` (first `maxTokens` tokens, llama.cpp's tokenization) under the HF model in
+ * `dir`, computed in TypeScript, in windows of the context length (or `window`) as the GGUF path does.
+ */
+export async function referencePerplexity(dir: string, text: string, options: { maxTokens?: number; threads?: number; window?: number } = {}): Promise<{ ppl: number; tokens: number; architecture: string }> {
   const tmp = mkdtempSync(join(tmpdir(), 'quant-ppl-'));
   try {
     const rep = await convertHf(dir, join(tmp, 'f32.gguf'), { type: 'F32' });
     const m = await loadGGUF(join(tmp, 'f32.gguf'), { threads: options.threads ?? 1 });
-    let ids: number[];
+    let windows: number[][];
     try {
-      ids = m.tokenize(text).slice(0, Math.min(options.maxTokens ?? 256, m.contextLength - 1));
-      if (m.bos !== undefined && rep.architecture === 'llama') ids.unshift(m.bos);
+      const ids = m.tokenize(text).slice(0, options.maxTokens ?? 256);
+      windows = perplexityWindows(ids, Math.min(options.window ?? m.contextLength - 1, m.contextLength - 1), rep.architecture === 'llama' ? m.bos : undefined);
     } finally {
       await m.dispose();
     }
-    if (ids.length < 2) throw new InputError('too little text to score', { field: 'text' });
+    if (windows.length === 0) throw new InputError('too little text to score', { field: 'text' });
     const w = await readHfWeights(dir);
-    const logits = rep.architecture === 'gpt2'
-      ? gpt2Forward(await readHfGpt2Config(dir), w, ids)
-      : llamaForward(await readHfLlamaConfig(dir), w, ids);
-    let nll = 0;
-    for (let i = 0; i + 1 < ids.length; i++) nll -= Math.log(Math.max(softmax(logits[i]!)[ids[i + 1]!]!, 1e-300));
-    return { ppl: Math.exp(nll / (ids.length - 1)), tokens: ids.length - 1, architecture: rep.architecture };
+    const cfgG = rep.architecture === 'gpt2' ? await readHfGpt2Config(dir) : undefined;
+    const cfgL = rep.architecture === 'llama' ? await readHfLlamaConfig(dir) : undefined;
+    let nll = 0, tokens = 0;
+    for (const ids of windows) {
+      const logits = cfgG ? gpt2Forward(cfgG, w, ids) : llamaForward(cfgL!, w, ids);
+      for (let i = 0; i + 1 < ids.length; i++) nll -= Math.log(Math.max(softmax(logits[i]!)[ids[i + 1]!]!, 1e-300));
+      tokens += ids.length - 1;
+    }
+    return { ppl: Math.exp(nll / tokens), tokens, architecture: rep.architecture };
   } finally {
     rmSync(tmp, { recursive: true, force: true });
   }

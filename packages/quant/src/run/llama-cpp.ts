@@ -21,10 +21,19 @@ export interface LlamaGenerateOptions extends GenerateOptions {
 export interface LoadGGUFOptions {
   /** CPU threads for evaluation (required in spirit: default 2). */
   threads?: number;
-  /** `false` (CPU, default) or `'cuda'` / `'vulkan'` when the prebuilt package is present. */
-  gpu?: false | 'cuda' | 'vulkan';
-  /** Layers to offload when `gpu` is set; default all. */
-  gpuLayers?: number | 'max';
+  /**
+   * `false` (CPU, default); `'cuda'` / `'vulkan'` to require node-llama-cpp's prebuilt binary for
+   * that backend (`@node-llama-cpp/linux-x64-cuda`, installed as an optional dependency; it loads
+   * only where the NVIDIA driver and a GPU are present, otherwise a `BackendError`); `'auto'` to
+   * let node-llama-cpp try CUDA, then Vulkan, then fall back to the CPU binary. The backend actually
+   * used is {@link LlamaCppModel.gpu}.
+   */
+  gpu?: false | 'auto' | 'cuda' | 'vulkan';
+  /**
+   * Layers to offload to the GPU when one is used: a number, `'max'` (all) or `'auto'` (as many as
+   * fit in free VRAM, node-llama-cpp's estimate). Default `'max'`. Ignored on the CPU.
+   */
+  gpuLayers?: number | 'max' | 'auto';
   /** Context length; default the smaller of the model's and 512. */
   contextSize?: number;
   /** KV-cache precision; `F32` makes F32 files match a float reference to ~1e-6. Default `F16` (llama.cpp's default). */
@@ -35,7 +44,7 @@ export interface LoadGGUFOptions {
 
 let llamaPromise: Map<string, Promise<Llama>> | undefined;
 
-async function getLlamaFor(gpu: false | 'cuda' | 'vulkan'): Promise<Llama> {
+async function getLlamaFor(gpu: false | 'auto' | 'cuda' | 'vulkan'): Promise<Llama> {
   llamaPromise ??= new Map();
   const key = String(gpu);
   let p = llamaPromise.get(key);
@@ -58,6 +67,10 @@ export class LlamaCppModel implements LanguageModel {
   readonly id: string;
   readonly vocabSize: number;
   readonly contextLength: number;
+  /** The llama.cpp backend in use: `false` (CPU), `'cuda'`, `'vulkan'` or `'metal'`. */
+  readonly gpu: false | string;
+  /** Layers offloaded to the GPU (0 on the CPU). */
+  readonly gpuLayers: number;
 
   private constructor(
     readonly path: string,
@@ -72,6 +85,8 @@ export class LlamaCppModel implements LanguageModel {
     this.id = path;
     this.vocabSize = check.vocabSize;
     this.contextLength = context.contextSize;
+    this.gpu = llama.gpu;
+    this.gpuLayers = model.gpuLayers;
   }
 
   /** Validate `path` with this package's reader, then load it in llama.cpp. */
@@ -89,7 +104,7 @@ export class LlamaCppModel implements LanguageModel {
       await f.close();
     }
     const llama = await getLlamaFor(options.gpu ?? false);
-    const model = await llama.loadModel({ modelPath: path, gpuLayers: options.gpu ? (options.gpuLayers ?? 'max') : 0 });
+    const model = await llama.loadModel({ modelPath: path, gpuLayers: llama.gpu === false ? 0 : (options.gpuLayers ?? 'max') });
     const kv = options.kvCacheType ?? 'F16';
     const context = await model.createContext({
       contextSize: options.contextSize ?? Math.min(check.contextLength, 512),
@@ -196,8 +211,12 @@ export class LlamaCppModel implements LanguageModel {
     await this.sequence.clearHistory();
     const eos = this.model.tokens.eos;
     let n = 0;
-    let prevText = '';
-    const gen: number[] = [];
+    let text = '';
+    // Incremental detokenization: tokens wait in `pending` while they end inside a UTF-8 sequence;
+    // `lastTokens` (the few tokens before) lets llama.cpp's detokenizer put spaces as in the whole text.
+    let pending: Token[] = [];
+    let lastTokens: Token[] = [];
+    const maxStop = Math.max(0, ...(options.stop ?? []).map((x) => x.length));
     const grammar = await this.grammarFor(options);
     const { LlamaGrammarEvaluationState } = await import('node-llama-cpp');
     const grammarEvaluationState = grammar ? new LlamaGrammarEvaluationState({ model: this.model, grammar }) : undefined;
@@ -206,12 +225,16 @@ export class LlamaCppModel implements LanguageModel {
       for await (const tok of it) {
         if (options.signal?.aborted) { yield { text: '', token: Number(tok), finishReason: 'cancelled' }; throw new CancelledError(); }
         if (tok === eos) { yield { text: '', token: Number(tok), finishReason: 'stop' }; return; }
-        gen.push(Number(tok));
-        const text = this.detokenize(gen);
-        const piece = text.slice(prevText.length);
-        prevText = text;
         n++;
-        if (options.stop?.some((s) => text.includes(s))) { yield { text: piece, token: Number(tok), finishReason: 'stop' }; return; }
+        pending.push(tok);
+        let piece = this.model.detokenize(pending, false, lastTokens);
+        if (piece.endsWith('\uFFFD') && n < maxTokens) piece = '';
+        else {
+          lastTokens = [...lastTokens, ...pending].slice(-8);
+          pending = [];
+        }
+        text += piece;
+        if (piece && options.stop?.some((s) => text.slice(Math.max(0, text.length - piece.length - maxStop)).includes(s))) { yield { text: piece, token: Number(tok), finishReason: 'stop' }; return; }
         if (n >= maxTokens) { yield { text: piece, token: Number(tok), finishReason: 'length' }; return; }
         yield { text: piece, token: Number(tok) };
       }

@@ -23,6 +23,8 @@ export * from './backend/info.js';
 export { registerWasmTrainingKernels, WASM_DELEGATED_KERNELS } from './backend/wasm-kernels.js';
 export { registerNativeBackend, loadNativeAddon, nativeStatus, nativeAddonCandidates, NativeAdam, NATIVE_KERNELS, NATIVE_BACKEND } from './backend/native.js';
 export type { NativeAddon, NativeIsa, NativeStatus } from './backend/native.js';
+export { fusedLayerNorm, fusedGelu, softmaxCrossEntropyRows, lstmSequence, adamwStep, fusedOpsNative } from './backend/fused.js';
+export type { SoftmaxCrossEntropyOptions, LstmSequenceOptions, AdamWStepOptions } from './backend/fused.js';
 export * from './cli/kit.js';
 export * from './formats/gguf.js';
 export * from './math/vector.js';

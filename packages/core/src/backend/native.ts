@@ -33,6 +33,15 @@ export interface NativeAddon {
   reduce(op: number, x: Float32Array, out: Float32Array, outer: number, red: number, inner: number): void;
   binary(op: number, a: Float32Array, aStrides: number[], b: Float32Array, bStrides: number[], out: Float32Array, shape: number[]): void;
   adam(variable: Float32Array, m: Float32Array, v: Float32Array, g: Float32Array, lr: number, beta1: number, beta2: number, epsilon: number, beta1Power: number, beta2Power: number): void;
+  layerNorm(x: Float32Array, gamma: Float32Array, beta: Float32Array | null, y: Float32Array, mean: Float32Array, rstd: Float32Array, rows: number, cols: number, eps: number): void;
+  layerNormGrad(dy: Float32Array, x: Float32Array, gamma: Float32Array, mean: Float32Array, rstd: Float32Array, dx: Float32Array, dgamma: Float32Array, dbeta: Float32Array | null, rows: number, cols: number): void;
+  gelu(x: Float32Array, y: Float32Array, approximate: boolean): void;
+  geluGrad(x: Float32Array, dy: Float32Array, dx: Float32Array, approximate: boolean): void;
+  xent(x: Float32Array, targets: Int32Array, loss: Float32Array, lse: Float32Array, rows: number, cols: number, smoothing: number): void;
+  xentGrad(x: Float32Array, targets: Int32Array, lse: Float32Array, dloss: Float32Array, dx: Float32Array, rows: number, cols: number, smoothing: number): void;
+  adamw(p: Float32Array, m: Float32Array, v: Float32Array, g: Float32Array, lr: number, beta1: number, beta2: number, eps: number, bc1: number, bc2: number, decay: number): void;
+  lstm(xproj: Float32Array, h0: Float32Array, c0: Float32Array, whhT: Float32Array, lengths: Int32Array | null, out: Float32Array, acts: Float32Array, hprev: Float32Array, cprev: Float32Array, tc: Float32Array, T: number, B: number, H: number, reverse: boolean): void;
+  lstmGrad(dout: Float32Array, acts: Float32Array, hprev: Float32Array, cprev: Float32Array, tc: Float32Array, whhT: Float32Array, lengths: Int32Array | null, dxproj: Float32Array, dh0: Float32Array, dc0: Float32Array, dwhhT: Float32Array, T: number, B: number, H: number, reverse: boolean): void;
   info(): { isa: NativeIsa; threads: number; avx2: boolean; avx512: boolean };
   setIsa(isa: NativeIsa): boolean;
   setThreads(n: number): void;

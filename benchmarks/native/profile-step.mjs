@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..', '..');
-const { initBackend, tf, Rng } = await import(join(root, 'packages/core/dist/index.js'));
+const { initBackend, tf, Rng, loadNativeAddon } = await import(join(root, 'packages/core/dist/index.js'));
 const arg = (name, def) => {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 ? process.argv[i + 1] : def;
@@ -36,14 +36,32 @@ for (const config of tf.getKernelsForBackend(backendName)) {
       if (!enabled) return inner(args);
       const t0 = performance.now();
       const out = inner(args);
-      const dt = performance.now() - t0;
-      let s = stats.get(config.kernelName);
-      if (!s) stats.set(config.kernelName, (s = { ms: 0, calls: 0 }));
-      s.ms += dt;
-      s.calls += 1;
+      record(config.kernelName, performance.now() - t0);
       return out;
     },
   });
+}
+
+function record(name, dt) {
+  let s = stats.get(name);
+  if (!s) stats.set(name, (s = { ms: 0, calls: 0 }));
+  s.ms += dt;
+  s.calls += 1;
+}
+// The fused ops (customGrad forward/backward calling the addon directly) are timed per addon call.
+if (backendName === 'native') {
+  const { addon } = loadNativeAddon();
+  for (const k of ['layerNorm', 'layerNormGrad', 'gelu', 'geluGrad', 'xent', 'xentGrad', 'adamw', 'adam', 'lstm', 'lstmGrad']) {
+    const f = addon[k];
+    if (typeof f !== 'function') continue;
+    addon[k] = (...a) => {
+      if (!enabled) return f.apply(addon, a);
+      const t0 = performance.now();
+      const r = f.apply(addon, a);
+      record(`fused ${k}`, performance.now() - t0);
+      return r;
+    };
+  }
 }
 
 async function profile(label, step) {
@@ -58,7 +76,7 @@ async function profile(label, step) {
   const rows = [...stats.entries()].map(([k, s]) => ({ k, ms: s.ms / STEPS, calls: s.calls / STEPS })).sort((a, b) => b.ms - a.ms);
   const inKernels = rows.reduce((a, r) => a + r.ms, 0);
   const calls = rows.reduce((a, r) => a + r.calls, 0);
-  console.log(`\n${label} on '${backendName}': ${total.toFixed(0)} ms/step, ${inKernels.toFixed(0)} ms in ${calls.toFixed(0)} kernel calls, ${(total - inKernels).toFixed(0)} ms outside kernels (${(100 * (total - inKernels) / total).toFixed(0)}%)`);
+  console.log(`\n${label} on '${backendName}': ${total.toFixed(0)} ms/step, ${inKernels.toFixed(0)} ms in ${calls.toFixed(0)} kernel/addon calls, ${(total - inKernels).toFixed(0)} ms outside kernels (${(100 * (total - inKernels) / total).toFixed(0)}%)`);
   console.log('kernel                     ms/step   %step   calls/step');
   for (const r of rows.slice(0, TOP)) console.log(`${r.k.padEnd(24)} ${r.ms.toFixed(1).padStart(9)} ${(100 * r.ms / total).toFixed(1).padStart(7)} ${r.calls.toFixed(0).padStart(10)}`);
   console.log(JSON.stringify({ label, backend: backendName, msPerStep: total, inKernels, calls, kernels: rows }));

@@ -8,6 +8,7 @@
 
 #include "gemm.h"
 #include "fused.h"
+#include "fastmath.h"
 
 namespace llmk {
 
@@ -83,14 +84,27 @@ static constexpr float kGeluC = 0.044715f;
 static constexpr float kInvSqrt2 = 0.7071067811865476f;
 static constexpr float kInvSqrt2Pi = 0.3989422804014327f;
 
+LLMK_CLONES static void gelu_tanh_fwd(const float* x, float* y, long i0, long i1) {
+  for (long i = i0; i < i1; i++) {
+    const float v = x[i];
+    const float t = ftanh(kSqrt2OverPi * (v + kGeluC * v * v * v));
+    y[i] = 0.5f * v * (1.f + t);
+  }
+}
+
+LLMK_CLONES static void gelu_tanh_bwd(const float* x, const float* dy, float* dx, long i0, long i1) {
+  for (long i = i0; i < i1; i++) {
+    const float v = x[i];
+    const float t = ftanh(kSqrt2OverPi * (v + kGeluC * v * v * v));
+    const float d = 0.5f * (1.f + t) + 0.5f * v * (1.f - t * t) * kSqrt2OverPi * (1.f + 3.f * kGeluC * v * v);
+    dx[i] = dy[i] * d;
+  }
+}
+
 void gelu_fwd(const float* x, float* y, long n, bool approximate) {
   parallel_chunks(n, 20.0, [&](long i0, long i1) {
     if (approximate) {
-      for (long i = i0; i < i1; i++) {
-        const float v = x[i];
-        const float t = std::tanh(kSqrt2OverPi * (v + kGeluC * v * v * v));
-        y[i] = 0.5f * v * (1.f + t);
-      }
+      gelu_tanh_fwd(x, y, i0, i1);
     } else {
       for (long i = i0; i < i1; i++) y[i] = 0.5f * x[i] * (1.f + std::erf(x[i] * kInvSqrt2));
     }
@@ -100,12 +114,7 @@ void gelu_fwd(const float* x, float* y, long n, bool approximate) {
 void gelu_bwd(const float* x, const float* dy, float* dx, long n, bool approximate) {
   parallel_chunks(n, 24.0, [&](long i0, long i1) {
     if (approximate) {
-      for (long i = i0; i < i1; i++) {
-        const float v = x[i];
-        const float t = std::tanh(kSqrt2OverPi * (v + kGeluC * v * v * v));
-        const float d = 0.5f * (1.f + t) + 0.5f * v * (1.f - t * t) * kSqrt2OverPi * (1.f + 3.f * kGeluC * v * v);
-        dx[i] = dy[i] * d;
-      }
+      gelu_tanh_bwd(x, dy, dx, i0, i1);
     } else {
       for (long i = i0; i < i1; i++) {
         const float v = x[i];
@@ -116,19 +125,31 @@ void gelu_bwd(const float* x, const float* dy, float* dx, long n, bool approxima
   });
 }
 
+// max, Σx and Σ exp(x − max) of one row.
+LLMK_CLONES static void row_stats(const float* x, long n, float* mx_out, float* sum_out, float* sumexp_out) {
+  float mx = -INFINITY, sx = 0.f;
+  for (long j = 0; j < n; j++) {
+    mx = x[j] > mx ? x[j] : mx;
+    sx += x[j];
+  }
+  float se = 0.f;
+  for (long j = 0; j < n; j++) se += fexp(x[j] - mx);
+  *mx_out = mx;
+  *sum_out = sx;
+  *sumexp_out = se;
+}
+
+LLMK_CLONES static void row_xent_grad(const float* x, float* d, long n, float g, float l, float u) {
+  for (long j = 0; j < n; j++) d[j] = g * (fexp(x[j] - l) - u);
+}
+
 void xent_fwd(const float* x, const int32_t* targets, float* loss, float* lse, long rows, long cols, float smoothing) {
   parallel_chunks(rows, cols * 4.0, [&](long r0, long r1) {
     for (long r = r0; r < r1; r++) {
       const float* xr = x + r * cols;
-      float mx = -INFINITY;
-      double sx = 0;
-      for (long j = 0; j < cols; j++) {
-        mx = std::max(mx, xr[j]);
-        sx += xr[j];
-      }
-      double s = 0;
-      for (long j = 0; j < cols; j++) s += std::exp(xr[j] - mx);
-      const float l = mx + static_cast<float>(std::log(s));
+      float mx, sx, s;
+      row_stats(xr, cols, &mx, &sx, &s);
+      const float l = mx + std::log(s);
       lse[r] = l;
       const int32_t t = targets[r];
       if (t < 0 || t >= cols) {
@@ -152,7 +173,7 @@ void xent_bwd(const float* x, const int32_t* targets, const float* lse, const fl
         continue;
       }
       const float g = dloss[r], l = lse[r], u = smoothing / cols;
-      for (long j = 0; j < cols; j++) dr[j] = g * (std::exp(xr[j] - l) - u);
+      row_xent_grad(xr, dr, cols, g, l, u);
       dr[t] -= g * (1.f - smoothing);
     }
   });
@@ -174,9 +195,7 @@ void adamw_update(float* p, float* m, float* v, const float* g, long n, float lr
   });
 }
 
-static inline float sigm(float z) { return 1.f / (1.f + std::exp(-z)); }
-
-static void matmul(const float* a, const float* b, float* c, long m, long n, long k, bool ta, bool tb) {
+static void matmul(const float* a, const float* b, float* c, long m, long n, long k, bool ta, bool tb, bool serial) {
   MatMulArgs args{};
   args.a = a;
   args.b = b;
@@ -191,7 +210,55 @@ static void matmul(const float* a, const float* b, float* c, long m, long n, lon
   args.bias_len = 0;
   args.activation = ActLinear;
   args.alpha = 0.f;
+  args.serial = serial;
   batch_matmul(args);
+}
+
+// The batch rows are split into one block per thread; each block runs its own (serial) product
+// and gate math, so a time step costs one fork/join instead of two.
+static void over_row_blocks(long B, long flops_per_row, const std::function<void(long, long)>& body) {
+  const long blocks = std::max<long>(1, std::min<long>(threads(), B / 4));
+  if (blocks == 1 || B * flops_per_row < 400000) {
+    body(0, B);
+    return;
+  }
+  parallel_chunks(blocks, 1e9, [&](long k0, long k1) {
+    for (long k = k0; k < k1; k++) body(B * k / blocks, B * (k + 1) / blocks);
+  });
+}
+
+LLMK_CLONES static void lstm_gates_fwd(long H, const float* gb, const float* xb, float* ab, float* cb, float* hb, float* tcb, float* ob) {
+  for (long j = 0; j < H; j++) {
+    const float ig = fsigmoid(gb[j] + xb[j]);
+    const float fg = fsigmoid(gb[H + j] + xb[H + j]);
+    const float gg = ftanh(gb[2 * H + j] + xb[2 * H + j]);
+    const float og = fsigmoid(gb[3 * H + j] + xb[3 * H + j]);
+    ab[j] = ig;
+    ab[H + j] = fg;
+    ab[2 * H + j] = gg;
+    ab[3 * H + j] = og;
+    const float cn = fg * cb[j] + ig * gg;
+    const float th = ftanh(cn);
+    cb[j] = cn;
+    tcb[j] = th;
+    hb[j] = og * th;
+    ob[j] = og * th;
+  }
+}
+
+LLMK_CLONES static void lstm_gates_bwd(long H, const float* ab, const float* tcb, const float* cpb, const float* dob, float* dhb, float* dcb, float* dgb) {
+  for (long j = 0; j < H; j++) {
+    const float ig = ab[j], fg = ab[H + j], gg = ab[2 * H + j], og = ab[3 * H + j];
+    const float th = tcb[j];
+    const float dht = dhb[j] + dob[j];
+    const float dcn = dcb[j] + dht * og * (1.f - th * th);
+    const float dO = dht * th;
+    dgb[j] = dcn * gg * ig * (1.f - ig);
+    dgb[H + j] = dcn * cpb[j] * fg * (1.f - fg);
+    dgb[2 * H + j] = dcn * ig * (1.f - gg * gg);
+    dgb[3 * H + j] = dO * og * (1.f - og);
+    dcb[j] = dcn * fg;
+  }
 }
 
 void lstm_fwd(const LstmShape& s, const float* xproj, const float* h0, const float* c0, const float* whhT, const int32_t* lengths,
@@ -200,42 +267,24 @@ void lstm_fwd(const LstmShape& s, const float* xproj, const float* h0, const flo
   std::vector<float> h(h0, h0 + B * H), c(c0, c0 + B * H), gates(B * G);
   for (long step = 0; step < T; step++) {
     const long t = s.reverse ? T - 1 - step : step;
-    std::memcpy(hprev + t * B * H, h.data(), sizeof(float) * B * H);
-    std::memcpy(cprev + t * B * H, c.data(), sizeof(float) * B * H);
-    matmul(h.data(), whhT, gates.data(), B, G, H, false, false);
     float* a = acts + t * B * G;
     float* o = out + t * B * H;
     float* tct = tc + t * B * H;
+    float* hp = hprev + t * B * H;
+    float* cp = cprev + t * B * H;
     const float* xp = xproj + t * B * G;
-    parallel_chunks(B, G * 12.0, [&](long b0, long b1) {
+    over_row_blocks(B, 2 * G * H, [&](long b0, long b1) {
+      std::memcpy(hp + b0 * H, h.data() + b0 * H, sizeof(float) * (b1 - b0) * H);
+      std::memcpy(cp + b0 * H, c.data() + b0 * H, sizeof(float) * (b1 - b0) * H);
+      matmul(h.data() + b0 * H, whhT, gates.data() + b0 * G, b1 - b0, G, H, false, false, true);
       for (long b = b0; b < b1; b++) {
-        float* ab = a + b * G;
         if (lengths && t >= lengths[b]) {
-          std::memset(ab, 0, sizeof(float) * G);
+          std::memset(a + b * G, 0, sizeof(float) * G);
           std::memset(o + b * H, 0, sizeof(float) * H);
           std::memset(tct + b * H, 0, sizeof(float) * H);
           continue;
         }
-        const float* gb = gates.data() + b * G;
-        const float* xb = xp + b * G;
-        float* hb = h.data() + b * H;
-        float* cb = c.data() + b * H;
-        for (long j = 0; j < H; j++) {
-          const float ig = sigm(gb[j] + xb[j]);
-          const float fg = sigm(gb[H + j] + xb[H + j]);
-          const float gg = std::tanh(gb[2 * H + j] + xb[2 * H + j]);
-          const float og = sigm(gb[3 * H + j] + xb[3 * H + j]);
-          ab[j] = ig;
-          ab[H + j] = fg;
-          ab[2 * H + j] = gg;
-          ab[3 * H + j] = og;
-          const float cn = fg * cb[j] + ig * gg;
-          const float th = std::tanh(cn);
-          cb[j] = cn;
-          tct[b * H + j] = th;
-          hb[j] = og * th;
-          o[b * H + j] = hb[j];
-        }
+        lstm_gates_fwd(H, gates.data() + b * G, xp + b * G, a + b * G, c.data() + b * H, h.data() + b * H, tct + b * H, o + b * H);
       }
     });
   }
@@ -254,41 +303,26 @@ void lstm_bwd(const LstmShape& s, const float* dout, const float* acts, const fl
     const float* tct = tc + t * B * H;
     const float* dot = dout + t * B * H;
     float* dg = dxproj + t * B * G;
-    parallel_chunks(B, G * 10.0, [&](long b0, long b1) {
+    over_row_blocks(B, 2 * G * H, [&](long b0, long b1) {
       for (long b = b0; b < b1; b++) {
-        float* dgb = dg + b * G;
         if (lengths && t >= lengths[b]) {
-          std::memset(dgb, 0, sizeof(float) * G);
-          continue;  // state held: dh, dc pass through unchanged
+          std::memset(dg + b * G, 0, sizeof(float) * G);  // state held: dh, dc pass through
+          continue;
         }
-        const float* ab = a + b * G;
-        float* dhb = dh.data() + b * H;
-        float* dcb = dc.data() + b * H;
-        for (long j = 0; j < H; j++) {
-          const float ig = ab[j], fg = ab[H + j], gg = ab[2 * H + j], og = ab[3 * H + j];
-          const float th = tct[b * H + j];
-          const float dht = dhb[j] + dot[b * H + j];
-          const float dcn = dcb[j] + dht * og * (1.f - th * th);
-          const float dO = dht * th;
-          dgb[j] = dcn * gg * ig * (1.f - ig);
-          dgb[H + j] = dcn * cp[b * H + j] * fg * (1.f - fg);
-          dgb[2 * H + j] = dcn * ig * (1.f - gg * gg);
-          dgb[3 * H + j] = dO * og * (1.f - og);
-          dcb[j] = dcn * fg;
-        }
+        lstm_gates_bwd(H, a + b * G, tct + b * H, cp + b * H, dot + b * H, dh.data() + b * H, dc.data() + b * H, dg + b * G);
+      }
+      // dh_prev = dgates · whhTᵀ for rows inside the sequence; rows past their end keep dh.
+      matmul(dg + b0 * G, whhT, dhp.data() + b0 * H, b1 - b0, H, G, false, true, true);
+      for (long b = b0; b < b1; b++) {
+        if (lengths && t >= lengths[b]) continue;
+        std::memcpy(dh.data() + b * H, dhp.data() + b * H, sizeof(float) * H);
       }
     });
-    // dh_prev = dgates · whhTᵀ for rows inside the sequence; rows past their end pass dh through.
-    matmul(dg, whhT, dhp.data(), B, H, G, false, true);
-    for (long b = 0; b < B; b++) {
-      if (lengths && t >= lengths[b]) continue;
-      std::memcpy(dh.data() + b * H, dhp.data() + b * H, sizeof(float) * H);
-    }
   }
   std::memcpy(dh0, dh.data(), sizeof(float) * B * H);
   std::memcpy(dc0, dc.data(), sizeof(float) * B * H);
   // dW_hhᵀ = Σ_t h_prev[t]ᵀ · dgates[t]: one product over all steps.
-  matmul(hprev, dxproj, dwhhT, H, G, T * B, true, false);
+  matmul(hprev, dxproj, dwhhT, H, G, T * B, true, false, false);
 }
 
 }  // namespace llmk

@@ -101,12 +101,23 @@ LLMK_CLONES static void gelu_tanh_bwd(const float* x, const float* dy, float* dx
   }
 }
 
+LLMK_CLONES static void gelu_erf_fwd(const float* x, float* y, long i0, long i1) {
+  for (long i = i0; i < i1; i++) y[i] = 0.5f * x[i] * (1.f + ferf(x[i] * kInvSqrt2));
+}
+
+LLMK_CLONES static void gelu_erf_bwd(const float* x, const float* dy, float* dx, long i0, long i1) {
+  for (long i = i0; i < i1; i++) {
+    const float v = x[i];
+    dx[i] = dy[i] * (0.5f * (1.f + ferf(v * kInvSqrt2)) + v * kInvSqrt2Pi * fexp(-0.5f * v * v));
+  }
+}
+
 void gelu_fwd(const float* x, float* y, long n, bool approximate) {
   parallel_chunks(n, 20.0, [&](long i0, long i1) {
     if (approximate) {
       gelu_tanh_fwd(x, y, i0, i1);
     } else {
-      for (long i = i0; i < i1; i++) y[i] = 0.5f * x[i] * (1.f + std::erf(x[i] * kInvSqrt2));
+      gelu_erf_fwd(x, y, i0, i1);
     }
   });
 }
@@ -116,11 +127,7 @@ void gelu_bwd(const float* x, const float* dy, float* dx, long n, bool approxima
     if (approximate) {
       gelu_tanh_bwd(x, dy, dx, i0, i1);
     } else {
-      for (long i = i0; i < i1; i++) {
-        const float v = x[i];
-        const float d = 0.5f * (1.f + std::erf(v * kInvSqrt2)) + v * kInvSqrt2Pi * std::exp(-0.5f * v * v);
-        dx[i] = dy[i] * d;
-      }
+      gelu_erf_bwd(x, dy, dx, i0, i1);
     }
   });
 }
@@ -128,11 +135,13 @@ void gelu_bwd(const float* x, const float* dy, float* dx, long n, bool approxima
 // max, Σx and Σ exp(x − max) of one row.
 LLMK_CLONES static void row_stats(const float* x, long n, float* mx_out, float* sum_out, float* sumexp_out) {
   float mx = -INFINITY, sx = 0.f;
+#pragma omp simd reduction(max : mx) reduction(+ : sx)
   for (long j = 0; j < n; j++) {
     mx = x[j] > mx ? x[j] : mx;
     sx += x[j];
   }
   float se = 0.f;
+#pragma omp simd reduction(+ : se)
   for (long j = 0; j < n; j++) se += fexp(x[j] - mx);
   *mx_out = mx;
   *sum_out = sx;

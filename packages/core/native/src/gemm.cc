@@ -452,8 +452,10 @@ static void parallel_rows(long rows, double work_per_row, F&& body) {
 
 LLMK_CLONES static void softmax_row(const float* xr, float* yr, long cols) {
   float mx = -INFINITY;
+#pragma omp simd reduction(max : mx)
   for (long j = 0; j < cols; j++) mx = xr[j] > mx ? xr[j] : mx;
   float sum = 0.f;
+#pragma omp simd reduction(+ : sum)
   for (long j = 0; j < cols; j++) {
     const float e = fexp(xr[j] - mx);
     yr[j] = e;

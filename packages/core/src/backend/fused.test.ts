@@ -3,7 +3,7 @@ import { Rng } from '../rng.js';
 import { tf } from './tf.js';
 import { initBackend } from './select.js';
 import { adamwStep, fusedGelu, fusedLayerNorm, fusedOpsNative, lstmSequence, softmaxCrossEntropyRows } from './fused.js';
-import { nativeStatus } from './native.js';
+import { FusedAdamOptimizer, nativeStatus } from './native.js';
 
 // Each fused op runs its pure-tfjs composition on the cpu backend and its addon kernels on the
 // native backend; forward values and gradients must agree, on odd shapes.
@@ -150,6 +150,36 @@ describe.skipIf(!status.available)('fused ops: native kernels vs the tfjs compos
       return out;
     };
     expectClose(await run('native'), await run('cpu'), 1e-6);
+  });
+});
+
+describe.skipIf(!status.available)('tf.train.adam on the native backend', () => {
+  it('is the fused optimizer and matches tfjs Adam on the cpu backend over several steps (array and map gradients)', async () => {
+    await initBackend();
+    const init = data(29, 'ta-init');
+    const init2 = data(6, 'ta-init2');
+    const target = data(29, 'ta-target');
+    const run = async (backend: string): Promise<Float32Array[]> => {
+      await tf.setBackend(backend);
+      const w = tf.variable(tf.tensor1d(init), true, `ta_w_${backend}`);
+      const b = tf.variable(tf.tensor2d(init2, [2, 3]), true, `ta_b_${backend}`);
+      const t = tf.tensor1d(target);
+      const opt = tf.train.adam(0.05);
+      expect(opt).toBeInstanceOf(FusedAdamOptimizer);
+      for (let i = 0; i < 4; i++) {
+        const { grads, value } = tf.variableGrads(() => tf.add(tf.sum(tf.square(tf.sub(w, t))), tf.sum(tf.mul(b, b))) as tf.Scalar);
+        if (i % 2 === 0) opt.applyGradients(grads);
+        else opt.applyGradients([{ name: w.name, tensor: grads[w.name]! }, { name: b.name, tensor: grads[b.name]! }]);
+        tf.dispose([value, ...Object.values(grads)]);
+      }
+      const weights = await opt.getWeights();
+      const out = [Float32Array.from(w.dataSync()), Float32Array.from(b.dataSync()), ...weights.map((x) => Float32Array.from(x.tensor.dataSync()))];
+      expect(opt.iterations).toBe(4);
+      tf.dispose([w, b, t]);
+      opt.dispose();
+      return out;
+    };
+    expectClose(await run('native'), await run('cpu'), 1e-5);
   });
 });
 

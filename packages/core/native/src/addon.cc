@@ -455,6 +455,35 @@ napi_value XentGrad(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
+// maskedSoftmax(x, mask|null, y, rows, cols, maskRows, scale)
+napi_value MaskedSoftmax(napi_env env, napi_callback_info info) {
+  napi_value argv[7];
+  if (!args_of(env, info, argv)) return nullptr;
+  long rows, cols, mrows;
+  double scale;
+  if (!get_long(env, argv[3], &rows, "rows") || !get_long(env, argv[4], &cols, "cols") || !get_long(env, argv[5], &mrows, "maskRows") ||
+      !get_double(env, argv[6], &scale, "scale"))
+    return nullptr;
+  Arr x, m, y;
+  if (!f32n(env, argv[0], &x, "x", rows * cols) || !f32n(env, argv[1], &m, "mask", mrows * cols, true) || !f32n(env, argv[2], &y, "y", rows * cols)) return nullptr;
+  if (m.data && mrows < 1) return throw_type(env, "maskRows must be >= 1"), nullptr;
+  llmk::masked_softmax_fwd(CF(x), m.data ? CF(m) : nullptr, F(y), rows, cols, mrows, static_cast<float>(scale));
+  return nullptr;
+}
+
+// maskedSoftmaxGrad(y, dy, dx, rows, cols, scale)
+napi_value MaskedSoftmaxGrad(napi_env env, napi_callback_info info) {
+  napi_value argv[6];
+  if (!args_of(env, info, argv)) return nullptr;
+  long rows, cols;
+  double scale;
+  if (!get_long(env, argv[3], &rows, "rows") || !get_long(env, argv[4], &cols, "cols") || !get_double(env, argv[5], &scale, "scale")) return nullptr;
+  Arr y, dy, dx;
+  if (!f32n(env, argv[0], &y, "y", rows * cols) || !f32n(env, argv[1], &dy, "dy", rows * cols) || !f32n(env, argv[2], &dx, "dx", rows * cols)) return nullptr;
+  llmk::masked_softmax_bwd(CF(y), CF(dy), F(dx), rows, cols, static_cast<float>(scale));
+  return nullptr;
+}
+
 // adamw(p, m, v, g, lr, beta1, beta2, eps, bc1, bc2, decay): in place
 napi_value AdamW(napi_env env, napi_callback_info info) {
   napi_value argv[11];
@@ -578,6 +607,8 @@ napi_value Init(napi_env env, napi_value exports) {
       {"geluGrad", nullptr, GeluGrad, nullptr, nullptr, nullptr, napi_default_method, nullptr},
       {"xent", nullptr, Xent, nullptr, nullptr, nullptr, napi_default_method, nullptr},
       {"xentGrad", nullptr, XentGrad, nullptr, nullptr, nullptr, napi_default_method, nullptr},
+      {"maskedSoftmax", nullptr, MaskedSoftmax, nullptr, nullptr, nullptr, napi_default_method, nullptr},
+      {"maskedSoftmaxGrad", nullptr, MaskedSoftmaxGrad, nullptr, nullptr, nullptr, napi_default_method, nullptr},
       {"adamw", nullptr, AdamW, nullptr, nullptr, nullptr, napi_default_method, nullptr},
       {"lstm", nullptr, Lstm, nullptr, nullptr, nullptr, napi_default_method, nullptr},
       {"lstmGrad", nullptr, LstmGrad, nullptr, nullptr, nullptr, napi_default_method, nullptr},

@@ -188,6 +188,44 @@ void xent_bwd(const float* x, const int32_t* targets, const float* lse, const fl
   });
 }
 
+LLMK_CLONES static void masked_softmax_row(const float* xr, const float* mr, float* yr, long cols, float scale) {
+  float mx = -INFINITY;
+  for (long j = 0; j < cols; j++) {
+    const float z = xr[j] * scale + (mr ? mr[j] : 0.f);
+    yr[j] = z;
+    mx = z > mx ? z : mx;
+  }
+  if (mx == -INFINITY) mx = 0.f;  // a fully masked row: all zeros, then 0/0 = NaN as in tfjs
+  float sum = 0.f;
+#pragma omp simd reduction(+ : sum)
+  for (long j = 0; j < cols; j++) {
+    const float e = yr[j] == -INFINITY ? 0.f : fexp(yr[j] - mx);
+    yr[j] = e;
+    sum += e;
+  }
+  const float inv = 1.f / sum;
+  for (long j = 0; j < cols; j++) yr[j] *= inv;
+}
+
+LLMK_CLONES static void softmax_bwd_row(const float* yr, const float* dyr, float* dxr, long cols, float scale) {
+  float s = 0.f;
+#pragma omp simd reduction(+ : s)
+  for (long j = 0; j < cols; j++) s += yr[j] * dyr[j];
+  for (long j = 0; j < cols; j++) dxr[j] = scale * yr[j] * (dyr[j] - s);
+}
+
+void masked_softmax_fwd(const float* x, const float* mask, float* y, long rows, long cols, long mask_rows, float scale) {
+  parallel_chunks(rows, cols * 8.0, [&](long r0, long r1) {
+    for (long r = r0; r < r1; r++) masked_softmax_row(x + r * cols, mask ? mask + (r % mask_rows) * cols : nullptr, y + r * cols, cols, scale);
+  });
+}
+
+void masked_softmax_bwd(const float* y, const float* dy, float* dx, long rows, long cols, float scale) {
+  parallel_chunks(rows, cols * 4.0, [&](long r0, long r1) {
+    for (long r = r0; r < r1; r++) softmax_bwd_row(y + r * cols, dy + r * cols, dx + r * cols, cols, scale);
+  });
+}
+
 void adamw_update(float* p, float* m, float* v, const float* g, long n, float lr, float beta1, float beta2, float eps,
                   float bc1, float bc2, float decay) {
   const float keep = 1.f - lr * decay, sbc2 = std::sqrt(bc2), step = lr / bc1;

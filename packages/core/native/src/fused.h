@@ -24,6 +24,14 @@ void xent_fwd(const float* x, const int32_t* targets, float* loss, float* lse, l
 void xent_bwd(const float* x, const int32_t* targets, const float* lse, const float* dloss, float* dx, long rows, long cols,
               float smoothing);
 
+/**
+ * y = softmax(x·scale + mask) over rows of `cols`; mask (or null) has mask_rows rows, row r uses
+ * mask row r % mask_rows (a [T, S] mask broadcast over batch and heads). Backward:
+ * dx = scale·y·(dy − Σ dy·y).
+ */
+void masked_softmax_fwd(const float* x, const float* mask, float* y, long rows, long cols, long mask_rows, float scale);
+void masked_softmax_bwd(const float* y, const float* dy, float* dx, long rows, long cols, float scale);
+
 /** One AdamW step in place (decoupled decay; bias corrections bc1 = 1−β1^t, bc2 = 1−β2^t). */
 void adamw_update(float* p, float* m, float* v, const float* g, long n, float lr, float beta1, float beta2, float eps,
                   float bc1, float bc2, float decay);

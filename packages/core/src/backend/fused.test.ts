@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { Rng } from '../rng.js';
 import { tf } from './tf.js';
 import { initBackend } from './select.js';
-import { adamwStep, fusedGelu, fusedLayerNorm, fusedOpsNative, lstmSequence, softmaxCrossEntropyRows } from './fused.js';
+import { adamwStep, fusedGelu, fusedLayerNorm, fusedMaskedSoftmax, fusedOpsNative, lstmSequence, softmaxCrossEntropyRows } from './fused.js';
 import { FusedAdamOptimizer, nativeStatus } from './native.js';
 
 // Each fused op runs its pure-tfjs composition on the cpu backend and its addon kernels on the
@@ -84,6 +84,19 @@ describe.skipIf(!status.available)('fused ops: native kernels vs the tfjs compos
       await compareGrad((a) => fusedGelu(a!, approximate), [{ data: Float32Array.from([-12, -3, -0.5, 0, 1e-4, 0.7, 3, 12]), shape: [8] }], 2e-4);
     });
   }
+
+  it('attention softmax: scale and a broadcast causal mask, a full mask, no mask (gradient in scores)', async () => {
+    const [b, h, t] = [2, 3, 5];
+    const causal = new Float32Array(t * t).map((_, i) => (i % t > Math.floor(i / t) ? -1e9 : 0));
+    const full = data(b * h * t * t, 'sm-full', 2);
+    const x = { data: data(b * h * t * t, 'sm-x', 3), shape: [b, h, t, t] };
+    await compareGrad((a) => fusedMaskedSoftmax(a!, 0.37, tf.tensor(causal, [1, 1, t, t])), [x], 5e-5);
+    await compareGrad((a) => fusedMaskedSoftmax(a!, 0.37, tf.tensor(causal, [t, t])), [x], 5e-5);
+    await compareGrad((a) => fusedMaskedSoftmax(a!, 1, tf.tensor(full, [b, h, t, t])), [x], 5e-5);
+    await compareGrad((a) => fusedMaskedSoftmax(a!, 2), [{ data: data(7 * 11, 'sm-odd'), shape: [7, 11] }], 5e-5);
+    // a mask over rows (padding, [B, 1, 1, S]) is not the fused layout: the tfjs path runs
+    await compareGrad((a) => fusedMaskedSoftmax(a!, 0.5, tf.tensor(new Float32Array(b * t).fill(0), [b, 1, 1, t])), [x], 5e-5);
+  });
 
   for (const smoothing of [0, 0.1]) {
     it(`softmax cross-entropy rows (ε = ${smoothing}), ignored targets, large logits`, async () => {
@@ -168,7 +181,7 @@ describe.skipIf(!status.available)('tf.train.adam on the native backend', () => 
       expect(opt).toBeInstanceOf(FusedAdamOptimizer);
       for (let i = 0; i < 4; i++) {
         const { grads, value } = tf.variableGrads(() => tf.add(tf.sum(tf.square(tf.sub(w, t))), tf.sum(tf.mul(b, b))) as tf.Scalar);
-        if (i % 2 === 0) opt.applyGradients(grads);
+        if (i % 2 === 0) opt.applyGradients(grads as unknown as Parameters<typeof opt.applyGradients>[0]);
         else opt.applyGradients([{ name: w.name, tensor: grads[w.name]! }, { name: b.name, tensor: grads[b.name]! }]);
         tf.dispose([value, ...Object.values(grads)]);
       }

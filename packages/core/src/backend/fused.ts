@@ -115,6 +115,46 @@ export function fusedGelu(x: Tensor, approximate = false): Tensor {
   })(x);
 }
 
+// --- attention softmax ------------------------------------------------------------------------------
+
+/**
+ * `softmax(scores · scale + mask)` over the last axis (attention probabilities). `mask` is
+ * additive (0 or a large negative number), shaped like `scores` or like its last two axes
+ * broadcast over the leading ones (e.g. a causal `[T, S]` or `[1, 1, T, S]` mask). Differentiable
+ * in `scores`; the mask is a constant. On the native backend one pass forward and one backward.
+ */
+export function fusedMaskedSoftmax(scores: Tensor, scale: number, mask?: Tensor): Tensor {
+  const addon = nativeAddon();
+  const rank = scores.rank;
+  const cols = scores.shape[rank - 1] ?? 0;
+  const lastTwo = rank >= 2 ? scores.size / (scores.shape[rank - 2]! * Math.max(cols, 1)) : 0;
+  const maskOk = !mask || ((mask.rank === rank && mask.shape.every((d, i) => d === scores.shape[i])) || (rank >= 2 && mask.size === scores.shape[rank - 2]! * cols && mask.shape[mask.rank - 1] === cols && mask.shape.slice(0, -2).every((d) => d === 1)));
+  if (!addon || rank < 1 || cols === 0 || !allF32(scores, mask) || !maskOk || lastTwo === 0) {
+    let z = scale === 1 ? scores : tf.mul(scores, scale);
+    if (mask) z = tf.add(z, mask);
+    return tf.softmax(z, -1);
+  }
+  const rows = scores.size / cols;
+  const maskRows = mask ? mask.size / cols : 1;
+  const maskValues = mask ? f32(mask) : null;
+  return custom((a, save) => {
+    const xs = a as Tensor;
+    const y = new Float32Array(xs.size);
+    addon.maskedSoftmax(f32(xs), maskValues, y, rows, cols, maskRows, scale);
+    const yT = tf.tensor(y, xs.shape, 'float32');
+    (save as tf.GradSaveFunc)([yT]);
+    return {
+      value: yT,
+      gradFunc: (dy: Tensor, saved: Saved) => {
+        const sy = saved[0]!;
+        const dx = new Float32Array(sy.size);
+        addon.maskedSoftmaxGrad(f32(sy), f32(dy), dx, rows, cols, scale);
+        return tf.tensor(dx, sy.shape, 'float32');
+      },
+    };
+  })(scores);
+}
+
 // --- softmax cross-entropy with integer targets ------------------------------------------------
 
 /** Options of {@link softmaxCrossEntropyRows}. */

@@ -259,16 +259,36 @@ export function lstmSequence(xProj: Tensor, h0: Tensor, c0: Tensor, whhT: Tensor
   })(xProj, h0, c0, whhT);
 }
 
+/**
+ * Unstack along axis 0 by splitting in halves: on wasm every output of `Unpack`/`SplitV` costs
+ * time in proportion to the whole input, so a plain unstack of T steps is O(T²).
+ */
+function unstackHalving(x: Tensor): Tensor[] {
+  const n = x.shape[0]!;
+  if (n === 1) return [tf.reshape(x, x.shape.slice(1))];
+  const h = n >> 1;
+  const [a, b] = tf.split(x, [h, n - h], 0) as [Tensor, Tensor];
+  return [...unstackHalving(a), ...unstackHalving(b)];
+}
+
+/** Stack along axis 0 whose gradient unstacks by halving (see {@link unstackHalving}). */
+function stackHalving(xs: Tensor[]): Tensor {
+  const f = tf.customGrad(((...args: unknown[]) => ({
+    value: tf.stack(args.slice(0, -1) as Tensor[]),
+    gradFunc: (dy: Tensor) => unstackHalving(dy),
+  })) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (...t: Tensor[]) => Tensor;
+  return f(...xs);
+}
+
 /** The tfjs composition of {@link lstmSequence} (same equations, autodiff backward). */
 function lstmSequenceTf(xProj: Tensor, h0: Tensor, c0: Tensor, whhT: Tensor, T: number, B: number, H: number, reverse: boolean, lengths: Int32Array | null): Tensor {
-  const G = 4 * H;
-  const step = (t: number): Tensor => tf.reshape(tf.slice(xProj, [t, 0, 0], [1, B, G]), [B, G]);
+  const steps = unstackHalving(xProj);
   let h = h0;
   let c = c0;
   const outs: Tensor[] = new Array<Tensor>(T);
   for (let s = 0; s < T; s++) {
     const t = reverse ? T - 1 - s : s;
-    const gates = tf.add(step(t), tf.matMul(h as tf.Tensor2D, whhT as tf.Tensor2D));
+    const gates = tf.add(steps[t]!, tf.matMul(h as tf.Tensor2D, whhT as tf.Tensor2D));
     const [gi, gf, gg, go] = tf.split(gates, 4, 1) as [Tensor, Tensor, Tensor, Tensor];
     const cNew = tf.add(tf.mul(tf.sigmoid(gf), c), tf.mul(tf.sigmoid(gi), tf.tanh(gg)));
     const hNew = tf.mul(tf.sigmoid(go), tf.tanh(cNew));
@@ -284,7 +304,7 @@ function lstmSequenceTf(xProj: Tensor, h0: Tensor, c0: Tensor, whhT: Tensor, T: 
       c = cNew;
     }
   }
-  return tf.concat([...outs, h, c].map((t) => tf.expandDims(t, 0)), 0);
+  return stackHalving([...outs, h, c]);
 }
 
 // --- AdamW ----------------------------------------------------------------------------------------

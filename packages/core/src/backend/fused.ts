@@ -12,10 +12,6 @@ import { loadNativeAddon, NATIVE_BACKEND, type NativeAddon } from './native.js';
 type Tensor = tf.Tensor;
 type Saved = tf.Tensor[];
 
-interface CpuData {
-  data: { get(dataId: object): { values: unknown } };
-}
-
 /** The addon, when the active backend is `native`; otherwise undefined (use the tfjs path). */
 function nativeAddon(): NativeAddon | undefined {
   if (tf.getBackend() !== NATIVE_BACKEND) return undefined;
@@ -26,9 +22,12 @@ function nativeAddon(): NativeAddon | undefined {
   }
 }
 
-/** The Float32Array behind a float32 tensor on the native (cpu-storage) backend. */
+/**
+ * The Float32Array behind a float32 tensor: on the native (cpu-storage) backend its own storage,
+ * no copy (`dataSync` also reads a tensor still held by another backend). Read-only here.
+ */
 function f32(t: Tensor): Float32Array {
-  const v = (tf.backend() as unknown as CpuData).data.get(t.dataId).values;
+  const v = t.dataSync();
   if (!(v instanceof Float32Array)) throw new Error(`fused op: expected float32 storage, got ${t.dtype}`);
   return v;
 }

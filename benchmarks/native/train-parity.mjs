@@ -6,7 +6,10 @@
  *   gpt:  GPT-2 6 layers, d 256, 8 heads, ctx 128, vocab 8192, batch 16 — transformer's trainStep
  *         (AdamW, clip 1.0) vs torch (same model code as tools/golden/transformer, AdamW, clip);
  *   lstm: Embedding(5000,128) → LSTM(128→128) → Linear(128→2), batch 32 × 200 — tf.train.adam
- *         vs benchmarks/seq/torch_lstm_step.py.
+ *         vs the model of benchmarks/seq/torch_lstm_step.py (inlined, to time CPU too).
+ * Besides wall time, each side's CPU time per step (all its threads) is reported: on a loaded
+ * machine it is the steadier measure of the work done (run with LLM_NATIVE_THREADS=1 and
+ * --torch-threads 1 to compare single-thread efficiency).
  * PyTorch runs with 1 and 2 threads (torch.set_num_threads(n), OPENBLAS_NUM_THREADS=n; --torch-threads),
  * ours on the active backend (native: 2 threads). The ratio is our speed over torch's (>1: faster).
  *
@@ -34,32 +37,42 @@ const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const torchEnv = (n) => ({ ...process.env, OPENBLAS_NUM_THREADS: String(n), OMP_NUM_THREADS: String(n), MKL_NUM_THREADS: String(n) });
 const results = {};
 
+/** Median wall ms and CPU ms (this process, all threads) per step. */
 function timeSteps(step) {
   const ts = [];
+  const cs = [];
   for (let i = 0; i < STEPS; i++) {
+    const c0 = process.cpuUsage();
     const t0 = performance.now();
     step();
     ts.push(performance.now() - t0);
+    const c = process.cpuUsage(c0);
+    cs.push((c.user + c.system) / 1000);
   }
-  return median(ts);
+  return { wall: median(ts), cpu: median(cs) };
 }
 
 async function parity(name, oursStep, torchMs) {
   oursStep(); // warm-up
   const rows = [];
   for (let r = 0; r < ROUNDS; r++) {
-    const row = { ours: timeSteps(oursStep) };
+    const o = timeSteps(oursStep);
+    const row = { ours: o.wall, oursCpu: o.cpu };
     for (const n of PEER_THREADS) {
-      row[`torch${n}`] = torchMs(n);
-      row[`ratio${n}`] = row[`torch${n}`] / row.ours;
+      const t = torchMs(n);
+      row[`torch${n}`] = t.wall;
+      row[`torch${n}Cpu`] = t.cpu;
+      row[`ratio${n}`] = t.wall / o.wall;
+      row[`cpuRatio${n}`] = t.cpu / o.cpu;
     }
     rows.push(row);
     console.error(`${name} round ${r + 1}: ${JSON.stringify(Object.fromEntries(Object.entries(row).map(([k, v]) => [k, Number(v.toFixed(2))])))}`);
   }
-  const out = { oursMs: median(rows.map((x) => x.ours)), rounds: rows };
+  const out = { oursMs: median(rows.map((x) => x.ours)), oursCpuMs: median(rows.map((x) => x.oursCpu)), rounds: rows };
   for (const n of PEER_THREADS) {
     out[`torch${n}Ms`] = median(rows.map((x) => x[`torch${n}`]));
     out[`ratio${n}`] = median(rows.map((x) => x[`ratio${n}`]));
+    out[`cpuRatio${n}`] = median(rows.map((x) => x[`cpuRatio${n}`]));
   }
   results[name] = out;
 }
@@ -81,13 +94,13 @@ c = {"vocab_size": 8192, "n_positions": 128, "n_embd": 256, "n_layer": 6, "n_hea
 torch.manual_seed(0)
 m = mf.GPT2LMHeadModel(c)
 opt = torch.optim.AdamW(m.parameters(), lr=1e-4)
-tr = []
+tr, cpu = [], []
 for r in range(${STEPS} + 1):
-    ids = torch.randint(0, 8192, (${B}, ${T} + 1)); t0 = time.perf_counter()
+    ids = torch.randint(0, 8192, (${B}, ${T} + 1)); t0 = time.perf_counter(); c0 = time.process_time()
     _, logits = m(ids[:, :-1]); loss = torch.nn.functional.cross_entropy(logits.reshape(-1, 8192), ids[:, 1:].reshape(-1))
     opt.zero_grad(); loss.backward(); torch.nn.utils.clip_grad_norm_(m.parameters(), 1.0); opt.step()
-    if r: tr.append((time.perf_counter() - t0) * 1000)
-print(json.dumps({"median_ms": sorted(tr)[len(tr)//2], "threads": torch.get_num_threads(), "torch": torch.__version__}))
+    if r: tr.append((time.perf_counter() - t0) * 1000); cpu.append((time.process_time() - c0) * 1000)
+print(json.dumps({"median_ms": sorted(tr)[len(tr)//2], "cpu_ms": sorted(cpu)[len(cpu)//2], "threads": torch.get_num_threads(), "torch": torch.__version__}))
 `;
   await parity('gpt', () => {
     const b = Array.from({ length: B }, () => Array.from({ length: T + 1 }, () => rng.int(cfg.vocabSize)));
@@ -95,7 +108,8 @@ print(json.dumps({"median_ms": sorted(tr)[len(tr)//2], "threads": torch.get_num_
   }, (n) => {
     const r = spawnSync('/usr/bin/python3', ['-c', py, String(n)], { encoding: 'utf8', env: torchEnv(n) });
     if (r.status !== 0) throw new Error(`torch GPT peer failed: ${r.stderr.slice(-400)}`);
-    return JSON.parse(r.stdout.trim().split('\n').pop()).median_ms;
+    const j = JSON.parse(r.stdout.trim().split('\n').pop());
+    return { wall: j.median_ms, cpu: j.cpu_ms };
   });
   results.gpt.tokensPerStep = B * T;
   model.dispose();
@@ -112,22 +126,42 @@ if (which === 'lstm' || which === 'both') {
   const y = Int32Array.from({ length: B }, () => rng.int(2));
   const vars = model.namedParameters().map(([, v]) => v);
   const opt = tf.train.adam(1e-3);
+  // The model of benchmarks/seq/torch_lstm_step.py, timed with wall and CPU time.
+  const lstmPy = `
+import sys, time, json, torch
+import torch.nn as nn
+torch.set_num_threads(int(sys.argv[1])); torch.manual_seed(0)
+class C(nn.Module):
+    def __init__(self):
+        super().__init__(); self.embedding = nn.Embedding(${V}, ${E}, padding_idx=0); self.rnn = nn.LSTM(${E}, ${H}, batch_first=True); self.fc = nn.Linear(${H}, 2)
+    def forward(self, ids):
+        _, (h, _) = self.rnn(self.embedding(ids)); return self.fc(h[-1])
+m = C(); opt = torch.optim.Adam(m.parameters(), lr=1e-3); lf = nn.CrossEntropyLoss()
+ids = torch.randint(1, ${V}, (${B}, ${T})); y = torch.randint(0, 2, (${B},))
+tr, cpu = [], []
+for r in range(${Math.max(STEPS, 3)} + 2):
+    t0 = time.perf_counter(); c0 = time.process_time()
+    opt.zero_grad(); loss = lf(m(ids), y); loss.backward(); opt.step()
+    if r >= 2: tr.append((time.perf_counter() - t0) * 1000); cpu.append((time.process_time() - c0) * 1000)
+print(json.dumps({"median_ms": sorted(tr)[len(tr)//2], "cpu_ms": sorted(cpu)[len(cpu)//2], "torch": torch.__version__}))
+`;
   await parity('lstm', () => {
     const { value, grads } = tf.variableGrads(() => weightedCrossEntropy(model.logits(batch), y), vars);
     opt.applyGradients(vars.map((v) => ({ name: v.name, tensor: grads[v.name] })));
     value.dataSync();
     tf.dispose([value, ...Object.values(grads)]);
   }, (n) => {
-    const r = spawnSync('/usr/bin/python3', [join(here, '..', 'seq', 'torch_lstm_step.py'), '--threads', String(n), '--steps', String(Math.max(STEPS, 3))], { encoding: 'utf8', env: torchEnv(n) });
+    const r = spawnSync('/usr/bin/python3', ['-c', lstmPy, String(n)], { encoding: 'utf8', env: torchEnv(n) });
     if (r.status !== 0) throw new Error(`torch LSTM peer failed: ${r.stderr.slice(-400)}`);
-    return JSON.parse(r.stdout.trim().split('\n').pop()).median_ms;
+    const j = JSON.parse(r.stdout.trim().split('\n').pop());
+    return { wall: j.median_ms, cpu: j.cpu_ms };
   });
   results.lstm.examplesPerStep = B;
 }
 
 console.log(`backend '${report.active}' (${root}); PyTorch CPU with ${PEER_THREADS.join(' and ')} thread(s); medians over ${ROUNDS} interleaved rounds of ${STEPS} steps`);
 for (const [k, r] of Object.entries(results)) {
-  const peers = PEER_THREADS.map((n) => `torch ${n}T ${r[`torch${n}Ms`].toFixed(0).padStart(6)} ms (ours speed ×${r[`ratio${n}`].toFixed(2)})`).join('   ');
-  console.log(`${k.padEnd(5)} ours ${r.oursMs.toFixed(0).padStart(6)} ms/step   ${peers}`);
+  const peers = PEER_THREADS.map((n) => `torch ${n}T ${r[`torch${n}Ms`].toFixed(0).padStart(6)} ms (ours speed ×${r[`ratio${n}`].toFixed(2)}, CPU-time ratio ×${r[`cpuRatio${n}`].toFixed(2)})`).join('   ');
+  console.log(`${k.padEnd(5)} ours ${r.oursMs.toFixed(0).padStart(6)} ms/step (${r.oursCpuMs.toFixed(0)} CPU ms)   ${peers}`);
 }
 console.log(JSON.stringify({ backend: report.active, root, rounds: ROUNDS, steps: STEPS, results }));

@@ -71,7 +71,7 @@ function viaGxx() {
   const dir = nodeDir();
   if (!dir) return 'no Node headers (include/node/node_api.h)';
   mkdirSync(dirname(out), { recursive: true });
-  const r = run('g++', ['-O3', '-std=c++17', '-pthread', '-fno-math-errno', '-fPIC', '-shared', '-DNODE_GYP_MODULE_NAME=llm_kernels',
+  const r = run('g++', ['-O3', '-std=c++17', '-pthread', '-fno-math-errno', '-fno-trapping-math', '-fopenmp-simd', '-fPIC', '-shared', '-DNODE_GYP_MODULE_NAME=llm_kernels',
     `-I${join(dir, 'include', 'node')}`, ...readdirSync(join(here, 'src')).filter((f) => f.endsWith('.cc')).map((f) => join('src', f)), '-o', out]);
   return r.ok ? null : `g++ failed: ${r.output.split('\n').slice(0, 3).join(' | ')}`;
 }

@@ -1,7 +1,7 @@
-import { ConfigError, InputError, Rng, tf } from '@llm/core';
+import { ConfigError, InputError, Rng, lstmSequence, tf } from '@llm/core';
 import type { Tensor, Tensor1D, Tensor2D, Tensor3D, Variable } from '@llm/core';
 import { linearT, stackFast, unstackFast } from './fast.js';
-import { GATE_COUNT, gruStep, lstmStepPacked, rnnStep, type CellKind, type CellWeights } from './cells.js';
+import { GATE_COUNT, gruStep, rnnStep, type CellKind, type CellWeights } from './cells.js';
 
 /**
  * A recurrent layer (SimpleRNN, LSTM or GRU): stacked, optionally bidirectional, with dropout
@@ -271,28 +271,24 @@ export class RecurrentLayer {
             proj = tf.add(proj, w.biasHh) as Tensor2D;
             delete w.biasHh;
           }
-          const steps = unstackFast<Tensor2D>(tf.transpose(tf.reshape(proj, [B, T, -1]), [1, 0, 2]));
+          const stepMajor = tf.transpose(tf.reshape(proj, [B, T, -1]), [1, 0, 2]) as Tensor3D;
           let h: Tensor2D = h0 ? h0[idx]! : zeros;
           let cs: Tensor2D = c0 ? c0[idx]! : zeros;
           const seq: Tensor2D[] = new Array<Tensor2D>(T);
           const needSeq = returnSequences || l < c.numLayers - 1;
           if (c.kind === 'lstm') {
-            // Packed [h | c] state through the fused step (same equations as lstmStep, backward written out).
-            let hc = tf.concat([h, cs], 1) as Tensor2D;
-            for (let s = 0; s < T; s++) {
-              const t = reverse ? T - 1 - s : s;
-              const next = lstmStepPacked(steps[t]!, hc, w.weightHhT);
-              if (needMask && t >= minLen) {
-                const kept = tf.mul(next, keep[t]!) as Tensor2D;
-                hc = tf.add(kept, tf.mul(hc, hold[t]!)) as Tensor2D;
-                if (needSeq) seq[t] = tf.slice(kept, [0, 0], [B, H]);
-              } else {
-                hc = next;
-                if (needSeq) seq[t] = tf.slice(next, [0, 0], [B, H]);
-              }
-            }
-            [h, cs] = tf.split(hc, 2, 1) as Tensor2D[] as [Tensor2D, Tensor2D];
+            // The whole recurrence as one op (@llm/core's lstmSequence: one native call forward and
+            // one backward on the native backend; the same equations in tfjs ops elsewhere).
+            // Rows past their length keep their state and output zeros (packed-sequence semantics).
+            const all = lstmSequence(stepMajor, h, cs, w.weightHhT, { reverse, lengths: needMask ? lengths : undefined });
+            h = tf.reshape(tf.slice(all, [T, 0, 0], [1, B, H]), [B, H]) as Tensor2D;
+            cs = tf.reshape(tf.slice(all, [T + 1, 0, 0], [1, B, H]), [B, H]) as Tensor2D;
+            hN.push(h);
+            cN.push(cs);
+            if (needSeq) outs.push(tf.transpose(tf.slice(all, [0, 0, 0], [T, B, H]), [1, 0, 2]) as Tensor3D);
+            continue;
           } else {
+            const steps = unstackFast<Tensor2D>(stepMajor);
             for (let s = 0; s < T; s++) {
               const t = reverse ? T - 1 - s : s;
               const xp = steps[t]!;
@@ -309,7 +305,6 @@ export class RecurrentLayer {
             }
           }
           hN.push(h);
-          if (c.kind === 'lstm') cN.push(cs);
           if (needSeq) outs.push(tf.transpose(stackFast(seq), [1, 0, 2]) as Tensor3D);
         }
         if (outs.length === 0) break;

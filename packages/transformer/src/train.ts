@@ -11,7 +11,7 @@
 import { rename, rm, readFile, mkdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
-  FormatError, NotFoundError, SafetensorsFile, tf, throwIfAborted, writeCurvesSvg, writeJsonAtomic, writeSafetensors,
+  FormatError, NotFoundError, SafetensorsFile, adamwStep, softmaxCrossEntropyRows, tf, throwIfAborted, writeCurvesSvg, writeJsonAtomic, writeSafetensors,
   type CurveSeries, type Tensor, type Variable,
 } from '@llm/core';
 import type { PretrainedModel } from './model.js';
@@ -53,8 +53,6 @@ export class AdamW {
   apply(params: ReadonlyMap<string, Variable>, grads: ReadonlyMap<string, Tensor>): void {
     this.step += 1;
     const t = this.step;
-    const bc1 = 1 - Math.pow(this.beta1, t);
-    const bc2 = 1 - Math.pow(this.beta2, t);
     for (const [name, p] of params) {
       const g = grads.get(name);
       if (!g) continue;
@@ -64,16 +62,9 @@ export class AdamW {
       }
       const m = this.m.get(name)!;
       const v = this.v.get(name)!;
-      tf.tidy(() => {
-        const wd = this.decay(name, p) ? this.weightDecay : 0;
-        const decayed = wd > 0 ? tf.mul(p, 1 - this.lr * wd) : p;
-        const m1 = tf.add(tf.mul(m, this.beta1), tf.mul(g, 1 - this.beta1));
-        const v1 = tf.add(tf.mul(v, this.beta2), tf.mul(tf.square(g), 1 - this.beta2));
-        m.assign(m1);
-        v.assign(v1);
-        const denom = tf.add(tf.div(tf.sqrt(v1), Math.sqrt(bc2)), this.eps);
-        p.assign(tf.sub(decayed, tf.mul(tf.div(m1, denom), this.lr / bc1)));
-      });
+      // One fused pass per parameter on the native backend (tfjs ops elsewhere), same formula.
+      const wd = this.decay(name, p) ? this.weightDecay : 0;
+      adamwStep(p, m, v, g, { lr: this.lr, beta1: this.beta1, beta2: this.beta2, eps: this.eps, weightDecay: wd, step: t });
     }
   }
 
@@ -156,12 +147,9 @@ export function crossEntropy(logits: Tensor, targets: readonly number[], options
   const keep: number[] = targets.map((t) => (t === ignore ? 0 : 1));
   const count = keep.reduce((a, b) => a + b, 0);
   if (count === 0) return tf.scalar(0);
-  const safe = targets.map((t) => (t === ignore ? 0 : t));
-  const logp = tf.logSoftmax(logits, -1);
-  const onehot = tf.oneHot(tf.tensor1d(safe, 'int32'), c);
-  const nll = tf.neg(tf.sum(tf.mul(logp, onehot), -1));
-  const perRow = eps > 0 ? tf.add(tf.mul(nll, 1 - eps), tf.mul(tf.neg(tf.mean(logp, -1)), eps)) : nll;
-  return tf.div(tf.sum(tf.mul(perRow, tf.tensor1d(keep, 'float32'))), count);
+  // Fused log-softmax + pick on the native backend (no softmax or one-hot matrix); ignored rows give 0.
+  const perRow = softmaxCrossEntropyRows(logits, targets.map((t) => (t === ignore ? -1 : t)), { labelSmoothing: eps });
+  return tf.div(tf.sum(perRow), count);
 }
 
 /** Next-token loss of a causal model on a batch of equal-length sequences `[B, T+1]`. */

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "gemm.h"
+#include "fused.h"
 
 namespace {
 
@@ -341,6 +342,205 @@ napi_value Reduce(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
+// --- fused kernels (fused.cc) -------------------------------------------------------------------
+
+bool f32n(napi_env env, napi_value v, Arr* out, const char* name, size_t need, bool allow_null = false) {
+  if (!get_f32(env, v, out, name, allow_null)) return false;
+  if (out->data == nullptr) return true;
+  return size_is(env, *out, need, name);
+}
+
+bool i32n(napi_env env, napi_value v, Arr* out, const char* name, size_t need, bool allow_null = false) {
+  napi_valuetype vt;
+  CHECK(napi_typeof(env, v, &vt));
+  if (allow_null && (vt == napi_null || vt == napi_undefined)) {
+    out->data = nullptr;
+    out->length = 0;
+    return true;
+  }
+  if (!get_i32(env, v, out, name)) return false;
+  return size_is(env, *out, need, name);
+}
+
+#define F(a) static_cast<float*>((a).data)
+#define CF(a) static_cast<const float*>((a).data)
+#define CI(a) static_cast<const int32_t*>((a).data)
+
+// layerNorm(x, gamma, beta|null, y, mean, rstd, rows, cols, eps)
+napi_value LayerNorm(napi_env env, napi_callback_info info) {
+  napi_value argv[9];
+  if (!args_of(env, info, argv)) return nullptr;
+  long rows, cols;
+  double eps;
+  if (!get_long(env, argv[6], &rows, "rows") || !get_long(env, argv[7], &cols, "cols") || !get_double(env, argv[8], &eps, "eps")) return nullptr;
+  Arr x, g, b, y, mu, rs;
+  const size_t n = rows * cols;
+  if (!f32n(env, argv[0], &x, "x", n) || !f32n(env, argv[1], &g, "gamma", cols) || !f32n(env, argv[2], &b, "beta", cols, true) ||
+      !f32n(env, argv[3], &y, "y", n) || !f32n(env, argv[4], &mu, "mean", rows) || !f32n(env, argv[5], &rs, "rstd", rows))
+    return nullptr;
+  llmk::layer_norm_fwd(CF(x), CF(g), CF(b), F(y), F(mu), F(rs), rows, cols, static_cast<float>(eps));
+  return nullptr;
+}
+
+// layerNormGrad(dy, x, gamma, mean, rstd, dx, dgamma, dbeta|null, rows, cols)
+napi_value LayerNormGrad(napi_env env, napi_callback_info info) {
+  napi_value argv[10];
+  if (!args_of(env, info, argv)) return nullptr;
+  long rows, cols;
+  if (!get_long(env, argv[8], &rows, "rows") || !get_long(env, argv[9], &cols, "cols")) return nullptr;
+  Arr dy, x, g, mu, rs, dx, dg, db;
+  const size_t n = rows * cols;
+  if (!f32n(env, argv[0], &dy, "dy", n) || !f32n(env, argv[1], &x, "x", n) || !f32n(env, argv[2], &g, "gamma", cols) ||
+      !f32n(env, argv[3], &mu, "mean", rows) || !f32n(env, argv[4], &rs, "rstd", rows) || !f32n(env, argv[5], &dx, "dx", n) ||
+      !f32n(env, argv[6], &dg, "dgamma", cols) || !f32n(env, argv[7], &db, "dbeta", cols, true))
+    return nullptr;
+  if (rows == 0) return nullptr;
+  llmk::layer_norm_bwd(CF(dy), CF(x), CF(g), CF(mu), CF(rs), F(dx), F(dg), db.data ? F(db) : nullptr, rows, cols);
+  return nullptr;
+}
+
+// gelu(x, y, approximate)
+napi_value Gelu(napi_env env, napi_callback_info info) {
+  napi_value argv[3];
+  if (!args_of(env, info, argv)) return nullptr;
+  Arr x, y;
+  bool approx;
+  if (!get_f32(env, argv[0], &x, "x") || !f32n(env, argv[1], &y, "y", x.length) || !get_bool(env, argv[2], &approx, "approximate")) return nullptr;
+  llmk::gelu_fwd(CF(x), F(y), static_cast<long>(x.length), approx);
+  return nullptr;
+}
+
+// geluGrad(x, dy, dx, approximate)
+napi_value GeluGrad(napi_env env, napi_callback_info info) {
+  napi_value argv[4];
+  if (!args_of(env, info, argv)) return nullptr;
+  Arr x, dy, dx;
+  bool approx;
+  if (!get_f32(env, argv[0], &x, "x") || !f32n(env, argv[1], &dy, "dy", x.length) || !f32n(env, argv[2], &dx, "dx", x.length) ||
+      !get_bool(env, argv[3], &approx, "approximate"))
+    return nullptr;
+  llmk::gelu_bwd(CF(x), CF(dy), F(dx), static_cast<long>(x.length), approx);
+  return nullptr;
+}
+
+// xent(x, targets, loss, lse, rows, cols, smoothing)
+napi_value Xent(napi_env env, napi_callback_info info) {
+  napi_value argv[7];
+  if (!args_of(env, info, argv)) return nullptr;
+  long rows, cols;
+  double eps;
+  if (!get_long(env, argv[4], &rows, "rows") || !get_long(env, argv[5], &cols, "cols") || !get_double(env, argv[6], &eps, "smoothing")) return nullptr;
+  Arr x, t, loss, lse;
+  if (!f32n(env, argv[0], &x, "x", rows * cols) || !i32n(env, argv[1], &t, "targets", rows) || !f32n(env, argv[2], &loss, "loss", rows) ||
+      !f32n(env, argv[3], &lse, "lse", rows))
+    return nullptr;
+  if (cols < 1) return throw_type(env, "cols must be >= 1"), nullptr;
+  llmk::xent_fwd(CF(x), CI(t), F(loss), F(lse), rows, cols, static_cast<float>(eps));
+  return nullptr;
+}
+
+// xentGrad(x, targets, lse, dloss, dx, rows, cols, smoothing)
+napi_value XentGrad(napi_env env, napi_callback_info info) {
+  napi_value argv[8];
+  if (!args_of(env, info, argv)) return nullptr;
+  long rows, cols;
+  double eps;
+  if (!get_long(env, argv[5], &rows, "rows") || !get_long(env, argv[6], &cols, "cols") || !get_double(env, argv[7], &eps, "smoothing")) return nullptr;
+  Arr x, t, lse, dl, dx;
+  if (!f32n(env, argv[0], &x, "x", rows * cols) || !i32n(env, argv[1], &t, "targets", rows) || !f32n(env, argv[2], &lse, "lse", rows) ||
+      !f32n(env, argv[3], &dl, "dloss", rows) || !f32n(env, argv[4], &dx, "dx", rows * cols))
+    return nullptr;
+  if (cols < 1) return throw_type(env, "cols must be >= 1"), nullptr;
+  llmk::xent_bwd(CF(x), CI(t), CF(lse), CF(dl), F(dx), rows, cols, static_cast<float>(eps));
+  return nullptr;
+}
+
+// maskedSoftmax(x, mask|null, y, rows, cols, maskRows, scale)
+napi_value MaskedSoftmax(napi_env env, napi_callback_info info) {
+  napi_value argv[7];
+  if (!args_of(env, info, argv)) return nullptr;
+  long rows, cols, mrows;
+  double scale;
+  if (!get_long(env, argv[3], &rows, "rows") || !get_long(env, argv[4], &cols, "cols") || !get_long(env, argv[5], &mrows, "maskRows") ||
+      !get_double(env, argv[6], &scale, "scale"))
+    return nullptr;
+  Arr x, m, y;
+  if (!f32n(env, argv[0], &x, "x", rows * cols) || !f32n(env, argv[1], &m, "mask", mrows * cols, true) || !f32n(env, argv[2], &y, "y", rows * cols)) return nullptr;
+  if (m.data && mrows < 1) return throw_type(env, "maskRows must be >= 1"), nullptr;
+  llmk::masked_softmax_fwd(CF(x), m.data ? CF(m) : nullptr, F(y), rows, cols, mrows, static_cast<float>(scale));
+  return nullptr;
+}
+
+// maskedSoftmaxGrad(y, dy, dx, rows, cols, scale)
+napi_value MaskedSoftmaxGrad(napi_env env, napi_callback_info info) {
+  napi_value argv[6];
+  if (!args_of(env, info, argv)) return nullptr;
+  long rows, cols;
+  double scale;
+  if (!get_long(env, argv[3], &rows, "rows") || !get_long(env, argv[4], &cols, "cols") || !get_double(env, argv[5], &scale, "scale")) return nullptr;
+  Arr y, dy, dx;
+  if (!f32n(env, argv[0], &y, "y", rows * cols) || !f32n(env, argv[1], &dy, "dy", rows * cols) || !f32n(env, argv[2], &dx, "dx", rows * cols)) return nullptr;
+  llmk::masked_softmax_bwd(CF(y), CF(dy), F(dx), rows, cols, static_cast<float>(scale));
+  return nullptr;
+}
+
+// adamw(p, m, v, g, lr, beta1, beta2, eps, bc1, bc2, decay): in place
+napi_value AdamW(napi_env env, napi_callback_info info) {
+  napi_value argv[11];
+  if (!args_of(env, info, argv)) return nullptr;
+  Arr p, m, v, g;
+  double h[7];
+  if (!get_f32(env, argv[0], &p, "p") || !f32n(env, argv[1], &m, "m", p.length) || !f32n(env, argv[2], &v, "v", p.length) ||
+      !f32n(env, argv[3], &g, "g", p.length))
+    return nullptr;
+  const char* names[7] = {"lr", "beta1", "beta2", "eps", "bc1", "bc2", "decay"};
+  for (int i = 0; i < 7; i++)
+    if (!get_double(env, argv[4 + i], &h[i], names[i])) return nullptr;
+  llmk::adamw_update(F(p), F(m), F(v), CF(g), static_cast<long>(p.length), static_cast<float>(h[0]), static_cast<float>(h[1]),
+                     static_cast<float>(h[2]), static_cast<float>(h[3]), static_cast<float>(h[4]), static_cast<float>(h[5]),
+                     static_cast<float>(h[6]));
+  return nullptr;
+}
+
+bool lstm_shape(napi_env env, napi_value* argv, llmk::LstmShape* s) {
+  return get_long(env, argv[0], &s->T, "T") && get_long(env, argv[1], &s->B, "B") && get_long(env, argv[2], &s->H, "H") &&
+         get_bool(env, argv[3], &s->reverse, "reverse");
+}
+
+// lstm(xproj, h0, c0, whhT, lengths|null, out, acts, hprev, cprev, tc, T, B, H, reverse)
+napi_value Lstm(napi_env env, napi_callback_info info) {
+  napi_value argv[14];
+  if (!args_of(env, info, argv)) return nullptr;
+  llmk::LstmShape s{};
+  if (!lstm_shape(env, argv + 10, &s)) return nullptr;
+  const size_t bh = s.B * s.H, tbh = s.T * bh;
+  Arr xp, h0, c0, w, len, out, acts, hp, cp, tc;
+  if (!f32n(env, argv[0], &xp, "xproj", 4 * tbh) || !f32n(env, argv[1], &h0, "h0", bh) || !f32n(env, argv[2], &c0, "c0", bh) ||
+      !f32n(env, argv[3], &w, "whhT", 4 * s.H * s.H) || !i32n(env, argv[4], &len, "lengths", s.B, true) ||
+      !f32n(env, argv[5], &out, "out", tbh + 2 * bh) || !f32n(env, argv[6], &acts, "acts", 4 * tbh) || !f32n(env, argv[7], &hp, "hprev", tbh) ||
+      !f32n(env, argv[8], &cp, "cprev", tbh) || !f32n(env, argv[9], &tc, "tc", tbh))
+    return nullptr;
+  llmk::lstm_fwd(s, CF(xp), CF(h0), CF(c0), CF(w), len.data ? CI(len) : nullptr, F(out), F(acts), F(hp), F(cp), F(tc));
+  return nullptr;
+}
+
+// lstmGrad(dout, acts, hprev, cprev, tc, whhT, lengths|null, dxproj, dh0, dc0, dwhhT, T, B, H, reverse)
+napi_value LstmGrad(napi_env env, napi_callback_info info) {
+  napi_value argv[15];
+  if (!args_of(env, info, argv)) return nullptr;
+  llmk::LstmShape s{};
+  if (!lstm_shape(env, argv + 11, &s)) return nullptr;
+  const size_t bh = s.B * s.H, tbh = s.T * bh;
+  Arr dout, acts, hp, cp, tc, w, len, dxp, dh0, dc0, dw;
+  if (!f32n(env, argv[0], &dout, "dout", tbh + 2 * bh) || !f32n(env, argv[1], &acts, "acts", 4 * tbh) || !f32n(env, argv[2], &hp, "hprev", tbh) ||
+      !f32n(env, argv[3], &cp, "cprev", tbh) || !f32n(env, argv[4], &tc, "tc", tbh) || !f32n(env, argv[5], &w, "whhT", 4 * s.H * s.H) ||
+      !i32n(env, argv[6], &len, "lengths", s.B, true) || !f32n(env, argv[7], &dxp, "dxproj", 4 * tbh) || !f32n(env, argv[8], &dh0, "dh0", bh) ||
+      !f32n(env, argv[9], &dc0, "dc0", bh) || !f32n(env, argv[10], &dw, "dwhhT", 4 * s.H * s.H))
+    return nullptr;
+  llmk::lstm_bwd(s, CF(dout), CF(acts), CF(hp), CF(cp), CF(tc), CF(w), len.data ? CI(len) : nullptr, F(dxp), F(dh0), F(dc0), F(dw));
+  return nullptr;
+}
+
 napi_value str(napi_env env, const char* s) {
   napi_value v;
   napi_create_string_utf8(env, s, NAPI_AUTO_LENGTH, &v);
@@ -392,18 +592,29 @@ napi_value SetThreads(napi_env env, napi_callback_info info) {
 
 napi_value Init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
-      {"matmul", nullptr, MatMul, nullptr, nullptr, nullptr, napi_default, nullptr},
-      {"softmax", nullptr, Softmax, nullptr, nullptr, nullptr, napi_default, nullptr},
-      {"gather", nullptr, Gather, nullptr, nullptr, nullptr, napi_default, nullptr},
-      {"unsortedSegmentSum", nullptr, SegmentSum, nullptr, nullptr, nullptr, napi_default, nullptr},
-      {"stridedCopy", nullptr, StridedCopy, nullptr, nullptr, nullptr, napi_default, nullptr},
-      {"unary", nullptr, Unary, nullptr, nullptr, nullptr, napi_default, nullptr},
-      {"reduce", nullptr, Reduce, nullptr, nullptr, nullptr, napi_default, nullptr},
-      {"binary", nullptr, Binary, nullptr, nullptr, nullptr, napi_default, nullptr},
-      {"adam", nullptr, Adam, nullptr, nullptr, nullptr, napi_default, nullptr},
-      {"info", nullptr, Info, nullptr, nullptr, nullptr, napi_default, nullptr},
-      {"setIsa", nullptr, SetIsa, nullptr, nullptr, nullptr, napi_default, nullptr},
-      {"setThreads", nullptr, SetThreads, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"matmul", nullptr, MatMul, nullptr, nullptr, nullptr, napi_default_method, nullptr},
+      {"softmax", nullptr, Softmax, nullptr, nullptr, nullptr, napi_default_method, nullptr},
+      {"gather", nullptr, Gather, nullptr, nullptr, nullptr, napi_default_method, nullptr},
+      {"unsortedSegmentSum", nullptr, SegmentSum, nullptr, nullptr, nullptr, napi_default_method, nullptr},
+      {"stridedCopy", nullptr, StridedCopy, nullptr, nullptr, nullptr, napi_default_method, nullptr},
+      {"unary", nullptr, Unary, nullptr, nullptr, nullptr, napi_default_method, nullptr},
+      {"reduce", nullptr, Reduce, nullptr, nullptr, nullptr, napi_default_method, nullptr},
+      {"binary", nullptr, Binary, nullptr, nullptr, nullptr, napi_default_method, nullptr},
+      {"adam", nullptr, Adam, nullptr, nullptr, nullptr, napi_default_method, nullptr},
+      {"layerNorm", nullptr, LayerNorm, nullptr, nullptr, nullptr, napi_default_method, nullptr},
+      {"layerNormGrad", nullptr, LayerNormGrad, nullptr, nullptr, nullptr, napi_default_method, nullptr},
+      {"gelu", nullptr, Gelu, nullptr, nullptr, nullptr, napi_default_method, nullptr},
+      {"geluGrad", nullptr, GeluGrad, nullptr, nullptr, nullptr, napi_default_method, nullptr},
+      {"xent", nullptr, Xent, nullptr, nullptr, nullptr, napi_default_method, nullptr},
+      {"xentGrad", nullptr, XentGrad, nullptr, nullptr, nullptr, napi_default_method, nullptr},
+      {"maskedSoftmax", nullptr, MaskedSoftmax, nullptr, nullptr, nullptr, napi_default_method, nullptr},
+      {"maskedSoftmaxGrad", nullptr, MaskedSoftmaxGrad, nullptr, nullptr, nullptr, napi_default_method, nullptr},
+      {"adamw", nullptr, AdamW, nullptr, nullptr, nullptr, napi_default_method, nullptr},
+      {"lstm", nullptr, Lstm, nullptr, nullptr, nullptr, napi_default_method, nullptr},
+      {"lstmGrad", nullptr, LstmGrad, nullptr, nullptr, nullptr, napi_default_method, nullptr},
+      {"info", nullptr, Info, nullptr, nullptr, nullptr, napi_default_method, nullptr},
+      {"setIsa", nullptr, SetIsa, nullptr, nullptr, nullptr, napi_default_method, nullptr},
+      {"setThreads", nullptr, SetThreads, nullptr, nullptr, nullptr, napi_default_method, nullptr},
   };
   napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props);
   return exports;

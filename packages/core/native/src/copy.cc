@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include "gemm.h"
+#include "fastmath.h"
 
 namespace llmk {
 
@@ -172,9 +173,19 @@ void binary(int op, const float* a, const long* a_strides, const float* b, const
   }
 }
 
+// Sigmoid and tanh through the vectorised approximations (relative error ~1e-7; both saturate).
+LLMK_CLONES static void sigmoid_range(const float* x, float* y, long i0, long i1) {
+  for (long i = i0; i < i1; i++) y[i] = fsigmoid(x[i]);
+}
+LLMK_CLONES static void tanh_range(const float* x, float* y, long i0, long i1) {
+  for (long i = i0; i < i1; i++) y[i] = ftanh(x[i]);
+}
+
 template <int OP>
 static void unary_t(const float* x, float* y, long n) {
   parallel_chunks(n, OP <= ULog ? 20.0 : 2.0, [&](long i0, long i1) {
+    if (OP == USigmoid) return sigmoid_range(x, y, i0, i1);
+    if (OP == UTanh) return tanh_range(x, y, i0, i1);
     for (long i = i0; i < i1; i++) {
       const float v = x[i];
       float r;

@@ -16,6 +16,7 @@
 #include <memory>
 
 #include "pool.h"
+#include "fastmath.h"
 
 namespace llmk {
 
@@ -383,7 +384,7 @@ void batch_matmul(const MatMulArgs& args) {
   const double flops = 2.0 * M * N * K * B;
   long tiles_m = 1, tiles_n = 1;
   // Below ~4 MFLOP (tens of microseconds) waking a worker costs more than it saves.
-  const bool parallel = nt > 1 && flops >= 4.0e6;
+  const bool parallel = !args.serial && nt > 1 && flops >= 4.0e6;
   if (parallel && B < 2L * nt) {
     const long want = (2L * nt + B - 1) / B;
     const long max_n = std::max<long>(1, N / 64), max_m = std::max<long>(1, M / 48);
@@ -449,22 +450,24 @@ static void parallel_rows(long rows, double work_per_row, F&& body) {
   parallel_chunks(rows, work_per_row, std::function<void(long, long)>(body));
 }
 
+LLMK_CLONES static void softmax_row(const float* xr, float* yr, long cols) {
+  float mx = -INFINITY;
+#pragma omp simd reduction(max : mx)
+  for (long j = 0; j < cols; j++) mx = xr[j] > mx ? xr[j] : mx;
+  float sum = 0.f;
+#pragma omp simd reduction(+ : sum)
+  for (long j = 0; j < cols; j++) {
+    const float e = fexp(xr[j] - mx);
+    yr[j] = e;
+    sum += e;
+  }
+  const float inv = 1.f / sum;
+  for (long j = 0; j < cols; j++) yr[j] *= inv;
+}
+
 void softmax(const float* x, float* y, long rows, long cols) {
   parallel_rows(rows, cols * 8.0, [&](long r0, long r1) {
-    for (long r = r0; r < r1; r++) {
-      const float* xr = x + r * cols;
-      float* yr = y + r * cols;
-      float mx = -INFINITY;
-      for (long j = 0; j < cols; j++) mx = std::max(mx, xr[j]);
-      float sum = 0.f;
-      for (long j = 0; j < cols; j++) {
-        const float e = std::exp(xr[j] - mx);
-        yr[j] = e;
-        sum += e;
-      }
-      const float inv = 1.f / sum;
-      for (long j = 0; j < cols; j++) yr[j] *= inv;
-    }
+    for (long r = r0; r < r1; r++) softmax_row(x + r * cols, y + r * cols, cols);
   });
 }
 

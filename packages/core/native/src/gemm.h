@@ -37,6 +37,7 @@ struct MatMulArgs {
   long bias_len;
   int activation;
   float alpha;  // leaky-relu slope
+  bool serial;  // run on the calling thread only (the caller already splits the work)
 };
 
 /** C[b] = act(op(A[b % batch_a]) · op(B[b % batch_b]) + bias), row-major, using every thread. */

@@ -33,6 +33,17 @@ export interface NativeAddon {
   reduce(op: number, x: Float32Array, out: Float32Array, outer: number, red: number, inner: number): void;
   binary(op: number, a: Float32Array, aStrides: number[], b: Float32Array, bStrides: number[], out: Float32Array, shape: number[]): void;
   adam(variable: Float32Array, m: Float32Array, v: Float32Array, g: Float32Array, lr: number, beta1: number, beta2: number, epsilon: number, beta1Power: number, beta2Power: number): void;
+  layerNorm(x: Float32Array, gamma: Float32Array, beta: Float32Array | null, y: Float32Array, mean: Float32Array, rstd: Float32Array, rows: number, cols: number, eps: number): void;
+  layerNormGrad(dy: Float32Array, x: Float32Array, gamma: Float32Array, mean: Float32Array, rstd: Float32Array, dx: Float32Array, dgamma: Float32Array, dbeta: Float32Array | null, rows: number, cols: number): void;
+  gelu(x: Float32Array, y: Float32Array, approximate: boolean): void;
+  geluGrad(x: Float32Array, dy: Float32Array, dx: Float32Array, approximate: boolean): void;
+  xent(x: Float32Array, targets: Int32Array, loss: Float32Array, lse: Float32Array, rows: number, cols: number, smoothing: number): void;
+  xentGrad(x: Float32Array, targets: Int32Array, lse: Float32Array, dloss: Float32Array, dx: Float32Array, rows: number, cols: number, smoothing: number): void;
+  maskedSoftmax(x: Float32Array, mask: Float32Array | null, y: Float32Array, rows: number, cols: number, maskRows: number, scale: number): void;
+  maskedSoftmaxGrad(y: Float32Array, dy: Float32Array, dx: Float32Array, rows: number, cols: number, scale: number): void;
+  adamw(p: Float32Array, m: Float32Array, v: Float32Array, g: Float32Array, lr: number, beta1: number, beta2: number, eps: number, bc1: number, bc2: number, decay: number): void;
+  lstm(xproj: Float32Array, h0: Float32Array, c0: Float32Array, whhT: Float32Array, lengths: Int32Array | null, out: Float32Array, acts: Float32Array, hprev: Float32Array, cprev: Float32Array, tc: Float32Array, T: number, B: number, H: number, reverse: boolean): void;
+  lstmGrad(dout: Float32Array, acts: Float32Array, hprev: Float32Array, cprev: Float32Array, tc: Float32Array, whhT: Float32Array, lengths: Int32Array | null, dxproj: Float32Array, dh0: Float32Array, dc0: Float32Array, dwhhT: Float32Array, T: number, B: number, H: number, reverse: boolean): void;
   info(): { isa: NativeIsa; threads: number; avx2: boolean; avx512: boolean };
   setIsa(isa: NativeIsa): boolean;
   setThreads(n: number): void;
@@ -575,9 +586,76 @@ export function registerNativeBackend(): string[] {
       tf.registerKernel({ ...config, backendName: NATIVE_BACKEND });
     }
     for (const [kernelName, kernelFunc] of Object.entries(impl)) tf.registerKernel({ kernelName, backendName: NATIVE_BACKEND, kernelFunc });
+    // tf.train.adam returns an AdamOptimizer whose step is one fused pass on this backend.
+    tf.train.adam = (learningRate = 0.001, beta1 = 0.9, beta2 = 0.999, epsilon: number | null = null) => new FusedAdamOptimizer(learningRate, beta1, beta2, epsilon ?? undefined);
     registeredNative = true;
   }
   return [...NATIVE_KERNELS];
+}
+
+/** AdamOptimizer's private state, as tfjs 4 names it. */
+interface AdamState {
+  learningRate: number;
+  beta1: number;
+  beta2: number;
+  epsilon: number;
+  accBeta1: tf.Variable;
+  accBeta2: tf.Variable;
+  accumulatedFirstMoment: Array<{ originalName: string; variable: tf.Variable } | undefined>;
+  accumulatedSecondMoment: Array<{ originalName: string; variable: tf.Variable } | undefined>;
+}
+
+/**
+ * `tf.train.adam`'s optimizer (a `tf.AdamOptimizer`: same state, same weights for
+ * save/restore, same formula) whose `applyGradients` runs one fused native pass per variable
+ * when the `native` backend is active, and tfjs's ten elementwise ops elsewhere.
+ * {@link registerNativeBackend} makes `tf.train.adam` return it.
+ */
+export class FusedAdamOptimizer extends tf.AdamOptimizer {
+  override applyGradients(variableGradients: Parameters<tf.AdamOptimizer['applyGradients']>[0]): void {
+    const list = Array.isArray(variableGradients)
+      ? variableGradients.map((v) => ({ name: v.name, tensor: v.tensor as tf.Tensor | undefined }))
+      : Object.keys(variableGradients).map((name) => ({ name, tensor: variableGradients[name] as tf.Tensor | undefined }));
+    const engine = tf.engine();
+    const backend = engine.backend as unknown as CpuStorage;
+    const f32 = (t: TensorInfo) => t.dtype === 'float32' && values(backend, t) instanceof Float32Array;
+    const native = tf.getBackend() === NATIVE_BACKEND && list.every(({ name, tensor }) => {
+      const v = engine.registeredVariables[name];
+      return v !== undefined && (!tensor || (f32(v) && f32(tensor) && tensor.size === v.size));
+    });
+    if (!native) {
+      super.applyGradients(variableGradients);
+      return;
+    }
+    const { addon } = loadNativeAddon();
+    const st = this as unknown as AdamState;
+    const b1p = st.accBeta1.dataSync()[0]!;
+    const b2p = st.accBeta2.dataSync()[0]!;
+    const moment = (name: string, suffix: string) => ({ originalName: `${name}/${suffix}`, variable: tf.tidy(() => tf.zerosLike(engine.registeredVariables[name]!).variable(false)) });
+    list.forEach(({ name, tensor }, i) => {
+      st.accumulatedFirstMoment[i] ??= moment(name, 'm');
+      st.accumulatedSecondMoment[i] ??= moment(name, 'v');
+      if (!tensor) return;
+      const variable = engine.registeredVariables[name]!;
+      const m = st.accumulatedFirstMoment[i]!.variable;
+      const v = st.accumulatedSecondMoment[i]!.variable;
+      // Tensors are immutable and may share storage: write fresh copies, then assign them.
+      const next = (values(backend, variable) as Float32Array).slice();
+      const mNext = (values(backend, m) as Float32Array).slice();
+      const vNext = (values(backend, v) as Float32Array).slice();
+      addon.adam(next, mNext, vNext, values(backend, tensor) as Float32Array, st.learningRate, st.beta1, st.beta2, st.epsilon, b1p, b2p);
+      for (const [target, data] of [[m, mNext], [v, vNext], [variable, next]] as const) {
+        const t = tf.tensor(data, target.shape, 'float32');
+        target.assign(t);
+        t.dispose();
+      }
+    });
+    tf.tidy(() => {
+      st.accBeta1.assign(tf.mul(st.accBeta1, st.beta1));
+      st.accBeta2.assign(tf.mul(st.accBeta2, st.beta2));
+    });
+    this.incrementIterations();
+  }
 }
 
 /**

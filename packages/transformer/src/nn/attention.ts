@@ -10,7 +10,7 @@
  *    negative number where not (causal, padding, or both), softmax over keys, weighted sum of values;
  * 5. merge heads and project out.
  */
-import { tf, type Tensor } from '@llm/core';
+import { fusedMaskedSoftmax, tf, type Tensor } from '@llm/core';
 import { workCounter } from './work.js';
 
 /** Additive mask value for "may not attend" (HF uses the dtype's minimum; any large negative gives the same softmax). */
@@ -80,8 +80,12 @@ export function scaledDotProductAttention(q: Tensor, k: Tensor, v: Tensor, optio
   workCounter.attentionScores += b * h * t * s;
   const scale = options.scale ?? 1 / Math.sqrt(hd);
   let scores: Tensor = tf.matMul(q, k, false, true);
+  if (!options.bias) {
+    // Scale, constant mask and softmax in one fused op (one native pass each way on the native backend).
+    return tf.matMul(fusedMaskedSoftmax(scores, scale, options.mask), v);
+  }
   if (scale !== 1) scores = tf.mul(scores, scale);
-  if (options.bias) scores = tf.add(scores, options.bias);
+  scores = tf.add(scores, options.bias);
   if (options.mask) scores = tf.add(scores, options.mask);
   return tf.matMul(tf.softmax(scores, -1), v);
 }

@@ -3,7 +3,7 @@
  * in explicitly, in PyTorch's layout (`nn.Linear.weight` is `[out, in]`), so a Hugging Face
  * checkpoint's tensors can be used as they are.
  */
-import { tf, type Tensor } from '@llm/core';
+import { fusedGelu, fusedLayerNorm, tf, type Tensor } from '@llm/core';
 import { workCounter } from './work.js';
 
 /**
@@ -20,10 +20,17 @@ export const matmul2d = tf.customGrad((...args: Array<Tensor | tf.GradSaveFunc>)
     gradFunc: (dy: Tensor | Tensor[], saved: Tensor[]) => {
       const [sa, sb] = saved as [tf.Tensor2D, tf.Tensor2D];
       const g = dy as tf.Tensor2D;
+      // Elsewhere (native, cpu) the flags are free: the transposes fold into the kernel's packing.
+      if (!slowTransposeFlags()) return [tf.matMul(g, sb, false, true), tf.matMul(sa, g, true, false)];
       return [tf.matMul(g, tf.transpose(sb)), tf.matMul(tf.transpose(sa), g)];
     },
   };
 }) as (a: Tensor, b: Tensor) => Tensor;
+
+/** Whether the active backend's matmul is slow with transpose flags (wasm; see {@link matmul2d}). */
+export function slowTransposeFlags(): boolean {
+  return tf.getBackend() === 'wasm';
+}
 
 const transposed = new WeakMap<Tensor, { dataId: object; t: Tensor }>();
 
@@ -57,7 +64,12 @@ export function linear(x: Tensor, weight: Tensor, bias?: Tensor): Tensor {
   const lead = x.shape.slice(0, -1);
   const rows = x.size / inDim;
   workCounter.linearMacs += rows * inDim * outDim;
-  let y: Tensor = matmul2d(tf.reshape(x, [rows, inDim]), transposedWeight(weight));
+  const recording = ((tf.engine().state as unknown as { gradientDepth?: number }).gradientDepth ?? 0) > 0;
+  // While recording gradients on a backend with free transpose flags, multiply by the weight as
+  // stored (tfjs's matMul gradient then needs no transposed copies either).
+  let y: Tensor = recording && !slowTransposeFlags()
+    ? tf.matMul(tf.reshape(x, [rows, inDim]) as tf.Tensor2D, weight as tf.Tensor2D, false, true)
+    : matmul2d(tf.reshape(x, [rows, inDim]), transposedWeight(weight));
   if (bias) y = tf.add(y, bias);
   return tf.reshape(y, [...lead, outDim]);
 }
@@ -79,13 +91,12 @@ export function embedding(ids: Tensor, table: Tensor): Tensor {
   return tf.gather(table, ids);
 }
 
-/** LayerNorm over the last axis: `(x - mean) / sqrt(var + eps) * weight + bias` (biased variance, as torch). */
+/**
+ * LayerNorm over the last axis: `(x - mean) / sqrt(var + eps) * weight + bias` (biased variance, as torch).
+ * One fused kernel (forward and backward) on the native backend, tfjs ops elsewhere.
+ */
 export function layerNorm(x: Tensor, weight: Tensor, bias: Tensor | undefined, eps: number): Tensor {
-  const axis = x.shape.length - 1;
-  const { mean, variance } = tf.moments(x, axis, true);
-  const y = tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, eps)));
-  const scaled = tf.mul(y, weight);
-  return bias ? tf.add(scaled, bias) : scaled;
+  return fusedLayerNorm(x, weight, bias, eps);
 }
 
 /** RMSNorm (LLaMA, and T5's LayerNorm): `x / sqrt(mean(x^2) + eps) * weight`; no mean subtraction, no bias. */
@@ -96,13 +107,12 @@ export function rmsNorm(x: Tensor, weight: Tensor, eps: number): Tensor {
 
 /** Exact GELU, `0.5 x (1 + erf(x / √2))` (BERT's `"gelu"`). */
 export function gelu(x: Tensor): Tensor {
-  return tf.mul(tf.mul(x, 0.5), tf.add(1, tf.erf(tf.mul(x, Math.SQRT1_2))));
+  return fusedGelu(x, false);
 }
 
 /** The tanh approximation of GELU (GPT-2's `"gelu_new"`, `gelu_pytorch_tanh`). */
 export function geluTanh(x: Tensor): Tensor {
-  const inner = tf.mul(Math.sqrt(2 / Math.PI), tf.add(x, tf.mul(0.044715, tf.pow(x, 3))));
-  return tf.mul(tf.mul(x, 0.5), tf.add(1, tf.tanh(inner)));
+  return fusedGelu(x, true);
 }
 
 /** ReLU. */

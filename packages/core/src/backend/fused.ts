@@ -1,0 +1,359 @@
+import { tf } from './tf.js';
+import { loadNativeAddon, NATIVE_BACKEND, type NativeAddon } from './native.js';
+
+/**
+ * Fused training ops: LayerNorm, GELU, sparse softmax-cross-entropy, a whole-sequence LSTM and
+ * an AdamW step. On the `native` backend each runs as one or two addon calls (forward, and a
+ * backward written out in C++) in place of a chain of tfjs kernels; on every other backend (or
+ * when the addon is absent) the same function runs a pure-tfjs composition with the same
+ * semantics, so callers need no branch. `native.test.ts`-style tests compare both paths.
+ */
+
+type Tensor = tf.Tensor;
+type Saved = tf.Tensor[];
+
+/** The addon, when the active backend is `native`; otherwise undefined (use the tfjs path). */
+function nativeAddon(): NativeAddon | undefined {
+  if (tf.getBackend() !== NATIVE_BACKEND) return undefined;
+  try {
+    return loadNativeAddon().addon;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The Float32Array behind a float32 tensor: on the native (cpu-storage) backend its own storage,
+ * no copy (`dataSync` also reads a tensor still held by another backend). Read-only here.
+ */
+function f32(t: Tensor): Float32Array {
+  const v = t.dataSync();
+  if (!(v instanceof Float32Array)) throw new Error(`fused op: expected float32 storage, got ${t.dtype}`);
+  return v;
+}
+
+function allF32(...ts: Array<Tensor | undefined>): boolean {
+  return ts.every((t) => t === undefined || t.dtype === 'float32');
+}
+
+type Grad = (...args: Array<Tensor | tf.GradSaveFunc>) => { value: Tensor; gradFunc: (dy: Tensor, saved: Saved) => Tensor | Tensor[] };
+function custom(f: Grad): (...inputs: Tensor[]) => Tensor {
+  return tf.customGrad(f as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (...inputs: Tensor[]) => Tensor;
+}
+
+// --- LayerNorm -----------------------------------------------------------------------------------
+
+/**
+ * LayerNorm over the last axis, `(x − mean) / √(var + eps) · weight + bias` (biased variance, as
+ * torch's `nn.LayerNorm`). Differentiable in `x`, `weight` and `bias`.
+ */
+export function fusedLayerNorm(x: Tensor, weight: Tensor, bias: Tensor | undefined, eps: number): Tensor {
+  const addon = nativeAddon();
+  const cols = x.shape[x.shape.length - 1] ?? 1;
+  if (!addon || x.rank === 0 || !allF32(x, weight, bias) || weight.size !== cols || (bias && bias.size !== cols)) {
+    const { mean, variance } = tf.moments(x, x.rank - 1, true);
+    const y = tf.mul(tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, eps))), weight);
+    return bias ? tf.add(y, bias) : y;
+  }
+  const rows = x.size / Math.max(cols, 1);
+  const run = (xs: Tensor, g: Tensor, b: Tensor | undefined, save: tf.GradSaveFunc) => {
+    const y = new Float32Array(x.size);
+    const mean = new Float32Array(rows);
+    const rstd = new Float32Array(rows);
+    addon.layerNorm(f32(xs), f32(g), b ? f32(b) : null, y, mean, rstd, rows, cols, eps);
+    const meanT = tf.tensor1d(mean);
+    const rstdT = tf.tensor1d(rstd);
+    save([xs, g, meanT, rstdT]);
+    return {
+      value: tf.tensor(y, xs.shape, 'float32'),
+      gradFunc: (dy: Tensor, saved: Saved) => {
+        const [sx, sg, sm, sr] = saved as [Tensor, Tensor, Tensor, Tensor];
+        const dx = new Float32Array(sx.size);
+        const dg = new Float32Array(cols);
+        const db = b ? new Float32Array(cols) : null;
+        addon.layerNormGrad(f32(dy), f32(sx), f32(sg), f32(sm), f32(sr), dx, dg, db, rows, cols);
+        const grads = [tf.tensor(dx, sx.shape, 'float32'), tf.tensor(dg, sg.shape, 'float32')];
+        if (b && db) grads.push(tf.tensor(db, b.shape, 'float32'));
+        return grads;
+      },
+    };
+  };
+  if (bias) return custom((a, g, b, save) => run(a as Tensor, g as Tensor, b as Tensor, save as tf.GradSaveFunc))(x, weight, bias);
+  return custom((a, g, save) => run(a as Tensor, g as Tensor, undefined, save as tf.GradSaveFunc))(x, weight);
+}
+
+// --- GELU -----------------------------------------------------------------------------------------
+
+/**
+ * GELU: exact `0.5·x·(1 + erf(x/√2))` (BERT's `"gelu"`), or with `approximate` the tanh form
+ * `0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³)))` (GPT-2's `"gelu_new"`).
+ */
+export function fusedGelu(x: Tensor, approximate = false): Tensor {
+  const addon = nativeAddon();
+  if (!addon || !allF32(x)) {
+    if (approximate) {
+      const inner = tf.mul(Math.sqrt(2 / Math.PI), tf.add(x, tf.mul(0.044715, tf.pow(x, 3))));
+      return tf.mul(tf.mul(x, 0.5), tf.add(1, tf.tanh(inner)));
+    }
+    return tf.mul(tf.mul(x, 0.5), tf.add(1, tf.erf(tf.mul(x, Math.SQRT1_2))));
+  }
+  return custom((a, save) => {
+    const xs = a as Tensor;
+    const y = new Float32Array(xs.size);
+    addon.gelu(f32(xs), y, approximate);
+    (save as tf.GradSaveFunc)([xs]);
+    return {
+      value: tf.tensor(y, xs.shape, 'float32'),
+      gradFunc: (dy: Tensor, saved: Saved) => {
+        const sx = saved[0]!;
+        const dx = new Float32Array(sx.size);
+        addon.geluGrad(f32(sx), f32(dy), dx, approximate);
+        return tf.tensor(dx, sx.shape, 'float32');
+      },
+    };
+  })(x);
+}
+
+// --- attention softmax ------------------------------------------------------------------------------
+
+/**
+ * `softmax(scores · scale + mask)` over the last axis (attention probabilities). `mask` is
+ * additive (0 or a large negative number), shaped like `scores` or like its last two axes
+ * broadcast over the leading ones (e.g. a causal `[T, S]` or `[1, 1, T, S]` mask). Differentiable
+ * in `scores`; the mask is a constant. On the native backend one pass forward and one backward.
+ */
+export function fusedMaskedSoftmax(scores: Tensor, scale: number, mask?: Tensor): Tensor {
+  const addon = nativeAddon();
+  const rank = scores.rank;
+  const cols = scores.shape[rank - 1] ?? 0;
+  const lastTwo = rank >= 2 ? scores.size / (scores.shape[rank - 2]! * Math.max(cols, 1)) : 0;
+  const maskOk = !mask || ((mask.rank === rank && mask.shape.every((d, i) => d === scores.shape[i])) || (rank >= 2 && mask.size === scores.shape[rank - 2]! * cols && mask.shape[mask.rank - 1] === cols && mask.shape.slice(0, -2).every((d) => d === 1)));
+  if (!addon || rank < 1 || cols === 0 || !allF32(scores, mask) || !maskOk || lastTwo === 0) {
+    let z = scale === 1 ? scores : tf.mul(scores, scale);
+    if (mask) z = tf.add(z, mask);
+    return tf.softmax(z, -1);
+  }
+  const rows = scores.size / cols;
+  const maskRows = mask ? mask.size / cols : 1;
+  const maskValues = mask ? f32(mask) : null;
+  return custom((a, save) => {
+    const xs = a as Tensor;
+    const y = new Float32Array(xs.size);
+    addon.maskedSoftmax(f32(xs), maskValues, y, rows, cols, maskRows, scale);
+    const yT = tf.tensor(y, xs.shape, 'float32');
+    (save as tf.GradSaveFunc)([yT]);
+    return {
+      value: yT,
+      gradFunc: (dy: Tensor, saved: Saved) => {
+        const sy = saved[0]!;
+        const dx = new Float32Array(sy.size);
+        addon.maskedSoftmaxGrad(f32(sy), f32(dy), dx, rows, cols, scale);
+        return tf.tensor(dx, sy.shape, 'float32');
+      },
+    };
+  })(scores);
+}
+
+// --- softmax cross-entropy with integer targets ------------------------------------------------
+
+/** Options of {@link softmaxCrossEntropyRows}. */
+export interface SoftmaxCrossEntropyOptions {
+  /** ε: the target gets 1−ε, every class ε/C (torch's `label_smoothing`). Default 0. */
+  labelSmoothing?: number;
+}
+
+/**
+ * Per-row softmax cross-entropy of `logits` `[N, C]` against integer `targets` (length N):
+ * `logsumexp(x) − (1−ε)·x[t] − ε·mean(x)` (torch's `F.cross_entropy(..., reduction='none',
+ * label_smoothing=ε)`). A target outside `[0, C)` (e.g. an ignore index) gives loss 0 and no
+ * gradient. Returns `[N]`; differentiable in `logits`. On the native backend neither the
+ * softmax nor a one-hot matrix is materialised in the forward pass.
+ */
+export function softmaxCrossEntropyRows(logits: Tensor, targets: ArrayLike<number>, options: SoftmaxCrossEntropyOptions = {}): Tensor {
+  if (logits.rank !== 2) throw new RangeError(`softmaxCrossEntropyRows: logits must be [N, C], got ${JSON.stringify(logits.shape)}`);
+  const [n, c] = logits.shape as [number, number];
+  if (targets.length !== n) throw new RangeError(`softmaxCrossEntropyRows: ${targets.length} targets for ${n} rows`);
+  const eps = options.labelSmoothing ?? 0;
+  const t = Int32Array.from(targets, (v) => (Number.isInteger(v) && v >= 0 && v < c ? v : -1));
+  const addon = nativeAddon();
+  if (!addon || !allF32(logits) || c === 0) {
+    const valid = Float32Array.from(t, (v) => (v >= 0 ? 1 : 0));
+    const logp = tf.logSoftmax(logits, -1);
+    const onehot = tf.oneHot(tf.tensor1d(Int32Array.from(t, (v) => Math.max(v, 0)), 'int32'), c);
+    const nll = tf.neg(tf.sum(tf.mul(logp, onehot), -1));
+    const perRow = eps > 0 ? tf.add(tf.mul(nll, 1 - eps), tf.mul(tf.neg(tf.mean(logp, -1)), eps)) : nll;
+    return tf.mul(perRow, tf.tensor1d(valid, 'float32'));
+  }
+  return custom((a, save) => {
+    const xs = a as Tensor;
+    const loss = new Float32Array(n);
+    const lse = new Float32Array(n);
+    addon.xent(f32(xs), t, loss, lse, n, c, eps);
+    const lseT = tf.tensor1d(lse);
+    (save as tf.GradSaveFunc)([xs, lseT]);
+    return {
+      value: tf.tensor1d(loss),
+      gradFunc: (dy: Tensor, saved: Saved) => {
+        const [sx, sl] = saved as [Tensor, Tensor];
+        const dx = new Float32Array(n * c);
+        addon.xentGrad(f32(sx), t, f32(sl), f32(dy), dx, n, c, eps);
+        return tf.tensor(dx, [n, c], 'float32');
+      },
+    };
+  })(logits);
+}
+
+// --- LSTM over a whole sequence -----------------------------------------------------------------
+
+/** Options of {@link lstmSequence}. */
+export interface LstmSequenceOptions {
+  /** Each batch row's length; steps at or past it keep the state and output zeros (packed-sequence semantics). */
+  lengths?: ArrayLike<number>;
+  /** Run from the last step to the first. */
+  reverse?: boolean;
+}
+
+/**
+ * An LSTM layer-direction over a whole sequence (PyTorch's gates i, f, g, o):
+ * `xProj` `[T, B, 4H]` = `x·W_ihᵀ + b_ih + b_hh` for every step, `h0`/`c0` `[B, H]`, `whhT` =
+ * `W_hhᵀ` `[H, 4H]`. Returns `[T + 2, B, H]`: the output at each step (zeros past a row's
+ * length), then the final `h`, then the final `c`. Differentiable in all four inputs.
+ * On the native backend the whole recurrence (and its backward) is one addon call.
+ */
+export function lstmSequence(xProj: Tensor, h0: Tensor, c0: Tensor, whhT: Tensor, options: LstmSequenceOptions = {}): Tensor {
+  if (xProj.rank !== 3) throw new RangeError(`lstmSequence: xProj must be [T, B, 4H], got ${JSON.stringify(xProj.shape)}`);
+  const [T, B, G] = xProj.shape as [number, number, number];
+  const H = G / 4;
+  if (!Number.isInteger(H) || whhT.shape[0] !== H || whhT.shape[1] !== G || h0.shape[0] !== B || h0.shape[1] !== H || c0.shape[0] !== B || c0.shape[1] !== H) {
+    throw new RangeError(`lstmSequence: shapes do not agree: xProj ${JSON.stringify(xProj.shape)}, h0 ${JSON.stringify(h0.shape)}, c0 ${JSON.stringify(c0.shape)}, whhT ${JSON.stringify(whhT.shape)}`);
+  }
+  const reverse = options.reverse ?? false;
+  const lengths = options.lengths ? Int32Array.from(options.lengths) : null;
+  if (lengths && lengths.length !== B) throw new RangeError(`lstmSequence: ${lengths.length} lengths for a batch of ${B}`);
+  const masked = lengths !== null && lengths.some((l) => l < T);
+  const addon = nativeAddon();
+  if (!addon || !allF32(xProj, h0, c0, whhT) || T === 0) return lstmSequenceTf(xProj, h0, c0, whhT, T, B, H, reverse, masked ? lengths : null);
+  const len = masked ? lengths : null;
+  return custom((xa, ha, ca, wa, save) => {
+    const [xs, hs, cs, ws] = [xa, ha, ca, wa] as Tensor[];
+    const out = new Float32Array((T + 2) * B * H);
+    const acts = new Float32Array(T * B * G);
+    const hprev = new Float32Array(T * B * H);
+    const cprev = new Float32Array(T * B * H);
+    const tc = new Float32Array(T * B * H);
+    addon.lstm(f32(xs!), f32(hs!), f32(cs!), f32(ws!), len, out, acts, hprev, cprev, tc, T, B, H, reverse);
+    (save as tf.GradSaveFunc)([tf.tensor(acts, [T, B, G]), tf.tensor(hprev, [T, B, H]), tf.tensor(cprev, [T, B, H]), tf.tensor(tc, [T, B, H]), ws!]);
+    return {
+      value: tf.tensor(out, [T + 2, B, H], 'float32'),
+      gradFunc: (dy: Tensor, saved: Saved) => {
+        const [sa, shp, scp, stc, sw] = saved as [Tensor, Tensor, Tensor, Tensor, Tensor];
+        const dx = new Float32Array(T * B * G);
+        const dh0 = new Float32Array(B * H);
+        const dc0 = new Float32Array(B * H);
+        const dw = new Float32Array(H * G);
+        addon.lstmGrad(f32(dy), f32(sa), f32(shp), f32(scp), f32(stc), f32(sw), len, dx, dh0, dc0, dw, T, B, H, reverse);
+        return [tf.tensor(dx, [T, B, G], 'float32'), tf.tensor(dh0, [B, H], 'float32'), tf.tensor(dc0, [B, H], 'float32'), tf.tensor(dw, [H, G], 'float32')];
+      },
+    };
+  })(xProj, h0, c0, whhT);
+}
+
+/**
+ * Unstack along axis 0 by splitting in halves: on wasm every output of `Unpack`/`SplitV` costs
+ * time in proportion to the whole input, so a plain unstack of T steps is O(T²).
+ */
+function unstackHalving(x: Tensor): Tensor[] {
+  const n = x.shape[0]!;
+  if (n === 1) return [tf.reshape(x, x.shape.slice(1))];
+  const h = n >> 1;
+  const [a, b] = tf.split(x, [h, n - h], 0) as [Tensor, Tensor];
+  return [...unstackHalving(a), ...unstackHalving(b)];
+}
+
+/** Stack along axis 0 whose gradient unstacks by halving (see {@link unstackHalving}). */
+function stackHalving(xs: Tensor[]): Tensor {
+  const f = tf.customGrad(((...args: unknown[]) => ({
+    value: tf.stack(args.slice(0, -1) as Tensor[]),
+    gradFunc: (dy: Tensor) => unstackHalving(dy),
+  })) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (...t: Tensor[]) => Tensor;
+  return f(...xs);
+}
+
+/** The tfjs composition of {@link lstmSequence} (same equations, autodiff backward). */
+function lstmSequenceTf(xProj: Tensor, h0: Tensor, c0: Tensor, whhT: Tensor, T: number, B: number, H: number, reverse: boolean, lengths: Int32Array | null): Tensor {
+  const steps = unstackHalving(xProj);
+  let h = h0;
+  let c = c0;
+  const outs: Tensor[] = new Array<Tensor>(T);
+  for (let s = 0; s < T; s++) {
+    const t = reverse ? T - 1 - s : s;
+    const gates = tf.add(steps[t]!, tf.matMul(h as tf.Tensor2D, whhT as tf.Tensor2D));
+    const [gi, gf, gg, go] = tf.split(gates, 4, 1) as [Tensor, Tensor, Tensor, Tensor];
+    const cNew = tf.add(tf.mul(tf.sigmoid(gf), c), tf.mul(tf.sigmoid(gi), tf.tanh(gg)));
+    const hNew = tf.mul(tf.sigmoid(go), tf.tanh(cNew));
+    if (lengths && lengths.some((l) => t >= l)) {
+      const keep = tf.tensor2d(Float32Array.from(lengths, (l) => (t < l ? 1 : 0)), [B, 1]);
+      const hold = tf.sub(1, keep);
+      outs[t] = tf.mul(hNew, keep);
+      h = tf.add(outs[t]!, tf.mul(h, hold));
+      c = tf.add(tf.mul(cNew, keep), tf.mul(c, hold));
+    } else {
+      outs[t] = hNew;
+      h = hNew;
+      c = cNew;
+    }
+  }
+  return stackHalving([...outs, h, c]);
+}
+
+// --- AdamW ----------------------------------------------------------------------------------------
+
+/** Hyper-parameters of one {@link adamwStep}. */
+export interface AdamWStepOptions {
+  lr: number;
+  beta1: number;
+  beta2: number;
+  eps: number;
+  /** Decoupled weight decay for this parameter (0 for none). */
+  weightDecay: number;
+  /** The step number, from 1 (bias corrections `1 − βᵗ`). */
+  step: number;
+}
+
+/**
+ * One AdamW update of `param` with gradient `grad`, moments `m` and `v` (variables of the
+ * parameter's shape), as torch's `AdamW`: `p ← p·(1 − lr·wd) − lr/(1−β1ᵗ) · m / (√v/√(1−β2ᵗ) + eps)`.
+ * On the native backend one fused pass; elsewhere tfjs ops. Assigns the three variables.
+ */
+export function adamwStep(param: tf.Variable, m: tf.Variable, v: tf.Variable, grad: Tensor, o: AdamWStepOptions): void {
+  const bc1 = 1 - Math.pow(o.beta1, o.step);
+  const bc2 = 1 - Math.pow(o.beta2, o.step);
+  const addon = nativeAddon();
+  if (!addon || !allF32(param, m, v, grad) || grad.size !== param.size) {
+    tf.tidy(() => {
+      const decayed = o.weightDecay > 0 ? tf.mul(param, 1 - o.lr * o.weightDecay) : param;
+      const m1 = tf.add(tf.mul(m, o.beta1), tf.mul(grad, 1 - o.beta1));
+      const v1 = tf.add(tf.mul(v, o.beta2), tf.mul(tf.square(grad), 1 - o.beta2));
+      m.assign(m1);
+      v.assign(v1);
+      const denom = tf.add(tf.div(tf.sqrt(v1), Math.sqrt(bc2)), o.eps);
+      param.assign(tf.sub(decayed, tf.mul(tf.div(m1, denom), o.lr / bc1)));
+    });
+    return;
+  }
+  // Tensors are immutable and may share storage, so the step writes fresh copies and assigns them.
+  const p = f32(param).slice();
+  const mm = f32(m).slice();
+  const vv = f32(v).slice();
+  addon.adamw(p, mm, vv, f32(grad), o.lr, o.beta1, o.beta2, o.eps, bc1, bc2, o.weightDecay);
+  for (const [variable, values] of [[param, p], [m, mm], [v, vv]] as const) {
+    const t = tf.tensor(values, variable.shape, 'float32');
+    variable.assign(t);
+    t.dispose();
+  }
+}
+
+/** Whether the fused ops above run natively right now (the `native` backend is active). */
+export function fusedOpsNative(): boolean {
+  return nativeAddon() !== undefined;
+}

@@ -9,12 +9,12 @@ export function register(program: Command): void {
     lora.command('train').description('fine-tune a GPT-2/LLaMA folder on JSONL data ({"prompt","completion"} or {"text"} per line)')
       .requiredOption('--base <dir>', 'HF-layout model folder (config.json, model.safetensors, tokenizer.json)')
       .requiredOption('--data <file>', 'training data, JSONL')
-      .option('--method <m>', 'lora | qlora | prompt | full', 'lora')
+      .option('--method <m>', 'lora | qlora | prompt | prefix | full', 'lora')
       .option('--r <n>', 'LoRA rank', '8')
       .option('--alpha <n>', 'LoRA alpha (scaling alpha/r)', '16')
       .option('--dropout <p>', 'LoRA dropout', '0.05')
       .option('--targets <names>', 'comma-separated target modules', 'q_proj,v_proj')
-      .option('--virtual-tokens <n>', 'prompt tuning: soft-prompt length', '16')
+      .option('--virtual-tokens <n>', 'prompt/prefix tuning: number of virtual tokens', '16')
       .option('--init-text <text>', 'prompt tuning: initialise from this text')
       .option('--epochs <n>', 'epochs', '3')
       .option('--batch-size <n>', 'examples per step', '8')
@@ -23,7 +23,7 @@ export function register(program: Command): void {
       .requiredOption('--out <dir>', 'output folder: adapter/ (or model/), metrics.jsonl, loss.svg, summary.json'),
     async (cmd: Command) => {
       const o = cmd.opts<{ base: string; data: string; method: string; r: string; alpha: string; dropout: string; targets: string; virtualTokens: string; initText?: string; epochs: string; batchSize: string; lr?: string; seed: string; out: string }>();
-      if (!['lora', 'qlora', 'prompt', 'full'].includes(o.method)) throw new ConfigError(`--method must be lora, qlora, prompt or full, got '${o.method}'`);
+      if (!['lora', 'qlora', 'prompt', 'prefix', 'full'].includes(o.method)) throw new ConfigError(`--method must be lora, qlora, prompt, prefix or full, got '${o.method}'`);
       await initBackend();
       const { loadCausalLM, loadTokenizer } = await import('@llm/transformer');
       const { readTrainingData } = await import('./data.js');
@@ -86,7 +86,7 @@ export function register(program: Command): void {
       const params = a.promptEmbeddings ? a.promptEmbeddings.data.length : loraParameterCount(a.lora.values());
       return {
         json: { config: a.config, trainableParameters: params, modules: tensors },
-        human: [`${a.config.peft_type} (${a.config.task_type}), ${params.toLocaleString()} trainable parameters`, tensors.length ? formatTable(['module', 'r', 'in', 'out'], tensors.map((t) => [t.module, t.r, t.in, t.out])) : `soft prompt ${a.promptEmbeddings!.shape.join('×')}`],
+        human: [`${a.config.peft_type} (${a.config.task_type}), ${params.toLocaleString()} trainable parameters`, tensors.length ? formatTable(['module', 'r', 'in', 'out'], tensors.map((t) => [t.module, t.r, t.in, t.out])) : `${a.config.peft_type === 'PREFIX_TUNING' ? 'prefix (per-layer keys and values)' : 'soft prompt'} ${a.promptEmbeddings!.shape.join('×')}`],
       };
     },
   );

@@ -38,6 +38,7 @@ export async function compareFineTuning(
       rows.push({ method, trainableParameters: r.memory.trainableParameters, totalParameters: r.memory.totalParameters, memory: r.memory, firstLoss: r.losses[0]!, lastLoss: r.losses[r.losses.length - 1]!, seconds: r.seconds, out });
       r.lora?.dispose();
       r.prompt?.dispose();
+      r.prefix?.dispose();
     } finally {
       model.dispose();
     }

@@ -11,3 +11,4 @@ export * from './prompt-tuning.js';
 export * from './finetune.js';
 export * from './compare.js';
 export * from './prefix-tuning.js';
+export * from './complete.js';

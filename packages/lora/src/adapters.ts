@@ -68,6 +68,7 @@ export class LoraAdapters {
   /** Create a new adapter from a config (initialised as PEFT does) and make it active. */
   add(name: string, config: LoraConfig, options: { seed?: number; pairs?: Map<string, LoraPair> } = {}): void {
     if (this.adapters.has(name)) throw new ConfigError(`an adapter named '${name}' exists already`);
+    if (config.bias !== 'none') throw new ConfigError(`bias '${config.bias}' (training the base's biases) is not supported; use bias 'none'`, { field: 'bias' });
     const rng = new Rng(options.seed ?? 0);
     const modules = new Map<string, LoraModule>();
     for (const m of linearModules(this.model)) {

@@ -13,7 +13,7 @@ export function register(program: Command): void {
       .option('--r <n>', 'LoRA rank', '8')
       .option('--alpha <n>', 'LoRA alpha (scaling alpha/r)', '16')
       .option('--dropout <p>', 'LoRA dropout', '0.05')
-      .option('--targets <names>', 'comma-separated target modules', 'q_proj,v_proj')
+      .option('--targets <names>', "comma-separated target modules (default PEFT's: q_proj,v_proj for LLaMA, c_attn for GPT-2)")
       .option('--virtual-tokens <n>', 'prompt/prefix tuning: number of virtual tokens', '16')
       .option('--init-text <text>', 'prompt tuning: initialise from this text')
       .option('--epochs <n>', 'epochs', '3')
@@ -22,7 +22,7 @@ export function register(program: Command): void {
       .option('--seed <n>', 'seed', '0')
       .requiredOption('--out <dir>', 'output folder: adapter/ (or model/), metrics.jsonl, loss.svg, summary.json'),
     async (cmd: Command) => {
-      const o = cmd.opts<{ base: string; data: string; method: string; r: string; alpha: string; dropout: string; targets: string; virtualTokens: string; initText?: string; epochs: string; batchSize: string; lr?: string; seed: string; out: string }>();
+      const o = cmd.opts<{ base: string; data: string; method: string; r: string; alpha: string; dropout: string; targets?: string; virtualTokens: string; initText?: string; epochs: string; batchSize: string; lr?: string; seed: string; out: string }>();
       if (!['lora', 'qlora', 'prompt', 'prefix', 'full'].includes(o.method)) throw new ConfigError(`--method must be lora, qlora, prompt, prefix or full, got '${o.method}'`);
       await initBackend();
       const { loadCausalLM, loadTokenizer } = await import('@llm/transformer');
@@ -36,7 +36,7 @@ export function register(program: Command): void {
       process.once('SIGINT', onSigint);
       try {
         const r = await fineTune(model, tokenizer, examples, {
-          method: o.method as 'lora', r: Number(o.r), alpha: Number(o.alpha), dropout: Number(o.dropout), targets: o.targets.split(','),
+          method: o.method as 'lora', r: Number(o.r), alpha: Number(o.alpha), dropout: Number(o.dropout), targets: o.targets?.split(','), baseModelNameOrPath: o.base,
           numVirtualTokens: Number(o.virtualTokens), initText: o.initText, epochs: Number(o.epochs), batchSize: Number(o.batchSize),
           lr: o.lr === undefined ? undefined : Number(o.lr), seed: Number(o.seed), out: o.out, signal: controller.signal,
         });

@@ -63,7 +63,7 @@ export async function compareFineTuning(baseDir: string, examples: readonly Trai
     const model = (await loadCausalLM(baseDir)) as Llama;
     const out = join(options.outDir, method);
     try {
-      const r = await fineTune(model, tokenizer, examples, { ...options, method, out });
+      const r = await fineTune(model, tokenizer, examples, { baseModelNameOrPath: baseDir, ...options, method, out });
       const after = options.evaluate ? await options.evaluate(r.prompt ?? r.prefix ?? model, method) : undefined;
       rows.push({ method, trainableParameters: r.memory.trainableParameters, totalParameters: r.memory.totalParameters, memory: r.memory, firstLoss: r.losses[0]!, lastLoss: r.losses[r.losses.length - 1]!, losses: r.losses, seconds: r.seconds, after, out });
       r.lora?.dispose();

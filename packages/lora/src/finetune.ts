@@ -3,7 +3,7 @@ import { AdamW, crossEntropy, trainStep, type ForwardOptions } from '@llm/transf
 import { join } from 'node:path';
 import { LoraAdapters } from './adapters.js';
 import type { TrainingExample } from './data.js';
-import { loraConfig } from './peft.js';
+import { defaultTargetModules, loraConfig } from './peft.js';
 import { PromptTuning, type PrefixableModel } from './prompt-tuning.js';
 import { PrefixTuning } from './prefix-tuning.js';
 
@@ -18,6 +18,8 @@ export interface FineTuneOptions {
   alpha?: number;
   dropout?: number;
   targets?: string[];
+  /** Recorded as `base_model_name_or_path` in the saved adapter config (e.g. the base folder). */
+  baseModelNameOrPath?: string;
   /** Prompt and prefix tuning: virtual tokens; prompt tuning: optional init text. */
   numVirtualTokens?: number;
   initText?: string;
@@ -103,18 +105,20 @@ export async function fineTune(model: PrefixableModel, tokenizer: Tokenizer, exa
     case 'qlora': {
       lora = new LoraAdapters(model);
       if (options.method === 'qlora') lora.quantizeBase();
-      lora.add('default', loraConfig({ r: options.r ?? 8, lora_alpha: options.alpha ?? 16, lora_dropout: options.dropout ?? 0.05, target_modules: options.targets ?? ['q_proj', 'v_proj'] }), { seed: rng.split('lora').nextSeed() });
+      lora.add('default', loraConfig({ r: options.r ?? 8, lora_alpha: options.alpha ?? 16, lora_dropout: options.dropout ?? 0.05, target_modules: options.targets ?? defaultTargetModules(model.modelType), base_model_name_or_path: options.baseModelNameOrPath ?? null }), { seed: rng.split('lora').nextSeed() });
       lora.training = true;
       params = lora.variables();
       break;
     }
     case 'prompt':
       prompt = PromptTuning.create(model, { numVirtualTokens: options.numVirtualTokens ?? 16, initText: options.initText, tokenizer, seed: rng.split('prompt').nextSeed() });
+      prompt.config.base_model_name_or_path = options.baseModelNameOrPath ?? null;
       params = prompt.variables();
       forward = (ids, o) => prompt!.forward(ids, o);
       break;
     case 'prefix':
       prefix = PrefixTuning.create(model, { numVirtualTokens: options.numVirtualTokens ?? 16, std: options.prefixStd, seed: rng.split('prefix').nextSeed() });
+      prefix.config.base_model_name_or_path = options.baseModelNameOrPath ?? null;
       params = prefix.variables();
       forward = (ids, o) => prefix!.forward(ids, o);
       break;

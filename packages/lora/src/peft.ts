@@ -97,6 +97,16 @@ function matchesAny(name: string, spec: string[] | string | null | undefined): b
   return spec.some((t) => name === t || name.endsWith(`.${t}`));
 }
 
+/**
+ * PEFT's default `target_modules` when none are given (its per-architecture table): GPT-2's fused
+ * `c_attn`, LLaMA/Mistral's `q_proj` and `v_proj`.
+ */
+export function defaultTargetModules(modelType: string): string[] {
+  if (modelType === 'gpt2') return ['c_attn'];
+  if (modelType === 'llama' || modelType === 'mistral') return ['q_proj', 'v_proj'];
+  throw new ConfigError(`no default LoRA target modules for model type '${modelType}': give target_modules`, { field: 'target_modules' });
+}
+
 /** Whether a module (e.g. `model.layers.0.self_attn.q_proj`) is adapted, with PEFT's matching rules. */
 export function isTargetModule(config: Pick<LoraConfig, 'target_modules' | 'exclude_modules'>, moduleName: string): boolean {
   return matchesAny(moduleName, config.target_modules) && !matchesAny(moduleName, config.exclude_modules);

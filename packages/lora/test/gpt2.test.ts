@@ -3,9 +3,9 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { initBackend, readSafetensors, tf } from '@llm/core';
+import { ConfigError, initBackend, readSafetensors, tf } from '@llm/core';
 import { AdamW, causalLmLoss, loadCausalLM, trainStep, type Gpt2 } from '@llm/transformer';
-import { LoraAdapters, linearModules, loraConfig } from '../src/index.js';
+import { defaultTargetModules, LoraAdapters, linearModules, loraConfig } from '../src/index.js';
 
 // tools/golden/lora/make_fixtures.py: LoRA on GPT-2's Conv1D projections with PEFT's fan_in_fan_out
 // semantics, and QLoRA over the transposed (nn.Linear-layout) NF4 weights, in plain torch.
@@ -30,10 +30,18 @@ beforeAll(async () => {
 });
 
 describe('LoRA and QLoRA on GPT-2 Conv1D weights (fan_in_fan_out)', () => {
-  it('sees Conv1D [in, out] weights as in → out projections', async () => {
+  it('sees Conv1D [in, out] weights as in → out projections; PEFT defaults (c_attn) and bias none', async () => {
     const model = (await loadCausalLM(gpt2)) as Gpt2;
     const attn = linearModules(model).find((m) => m.module === 'transformer.h.0.attn.c_attn')!;
     expect(attn).toMatchObject({ inFeatures: 32, outFeatures: 96, conv1d: true });
+    expect(defaultTargetModules('gpt2')).toEqual(['c_attn']);
+    expect(defaultTargetModules('llama')).toEqual(['q_proj', 'v_proj']);
+    expect(() => defaultTargetModules('bert')).toThrow(ConfigError);
+    const adapters = new LoraAdapters(model);
+    expect(() => adapters.add('b', loraConfig({ r: 2, lora_alpha: 4, target_modules: defaultTargetModules('gpt2'), bias: 'all' }))).toThrow(/bias/);
+    adapters.add('a', loraConfig({ r: 2, lora_alpha: 4, target_modules: defaultTargetModules('gpt2') }));
+    expect(adapters.variables('a').size).toBe(4); // c_attn × 2 layers × (A, B)
+    adapters.dispose();
     model.dispose();
   });
 

@@ -79,14 +79,17 @@ export function register(program: Command): void {
   commandAction(
     lora.command('info').description('an adapter folder: config, trainable parameters, tensor names').requiredOption('--adapter <dir>', 'PEFT adapter folder'),
     async (cmd: Command) => {
-      const { loadAdapter } = await import('./peft.js');
+      const { loadAdapter, loraTensorName } = await import('./peft.js');
       const { loraParameterCount } = await import('./math.js');
       const a = await loadAdapter(cmd.opts<{ adapter: string }>().adapter);
       const tensors = [...a.lora.entries()].map(([m, p]) => ({ module: m, r: p.r, in: p.inFeatures, out: p.outFeatures }));
       const params = a.promptEmbeddings ? a.promptEmbeddings.data.length : loraParameterCount(a.lora.values());
+      const tensorNames = a.promptEmbeddings
+        ? [{ name: 'prompt_embeddings', shape: a.promptEmbeddings.shape }]
+        : [...a.lora.entries()].flatMap(([m, p]) => [{ name: loraTensorName(m, 'A'), shape: [p.r, p.inFeatures] }, { name: loraTensorName(m, 'B'), shape: [p.outFeatures, p.r] }]);
       return {
-        json: { config: a.config, trainableParameters: params, modules: tensors },
-        human: [`${a.config.peft_type} (${a.config.task_type}), ${params.toLocaleString()} trainable parameters`, tensors.length ? formatTable(['module', 'r', 'in', 'out'], tensors.map((t) => [t.module, t.r, t.in, t.out])) : `${a.config.peft_type === 'PREFIX_TUNING' ? 'prefix (per-layer keys and values)' : 'soft prompt'} ${a.promptEmbeddings!.shape.join('×')}`],
+        json: { config: a.config, trainableParameters: params, modules: tensors, tensors: tensorNames },
+        human: [`${a.config.peft_type} (${a.config.task_type}), ${params.toLocaleString()} trainable parameters`, tensors.length ? formatTable(['module', 'r', 'in', 'out'], tensors.map((t) => [t.module, t.r, t.in, t.out])) : `${a.config.peft_type === 'PREFIX_TUNING' ? 'prefix (per-layer keys and values)' : 'soft prompt'} ${a.promptEmbeddings!.shape.join('×')}`, ...tensorNames.map((t) => `${t.name} [${t.shape.join(', ')}]`)],
       };
     },
   );

@@ -29,6 +29,9 @@ describe('llm lora', () => {
     const j = JSON.parse(info.out.trim().split('\n').pop()!) as { trainableParameters: number; modules: unknown[] };
     expect(j.trainableParameters).toBe(2 * (4 * (32 + 32) + 4 * (32 + 16)));
     expect(j.modules).toHaveLength(4);
+    const names = (j as unknown as { tensors: Array<{ name: string; shape: number[] }> }).tensors;
+    expect(names).toContainEqual({ name: 'base_model.model.model.layers.0.self_attn.v_proj.lora_B.weight', shape: [16, 4] });
+    expect(names).toHaveLength(8);
     const out = mkdtempSync(join(tmpdir(), 'llm-lora-merge-'));
     const merged = await run(['--debug', 'lora', 'merge', '--base', join(peft, 'llama-base'), '--adapter', join(peft, 'adapter'), '--out', out]);
     expect(merged.err).toBe('');

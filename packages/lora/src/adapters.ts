@@ -68,6 +68,7 @@ export class LoraAdapters {
   /** Create a new adapter from a config (initialised as PEFT does) and make it active. */
   add(name: string, config: LoraConfig, options: { seed?: number; pairs?: Map<string, LoraPair> } = {}): void {
     if (this.adapters.has(name)) throw new ConfigError(`an adapter named '${name}' exists already`);
+    if (config.bias !== 'none') throw new ConfigError(`bias '${config.bias}' (training the base's biases) is not supported; use bias 'none'`, { field: 'bias' });
     const rng = new Rng(options.seed ?? 0);
     const modules = new Map<string, LoraModule>();
     for (const m of linearModules(this.model)) {
@@ -172,7 +173,10 @@ export class LoraAdapters {
   /**
    * QLoRA: hold the base projections' weights as NF4 (block 64, double-quantized scales) and
    * dequantize them per forward; the float32 copies are freed. Embeddings, norms and the output
-   * head stay float32 (as bitsandbytes leaves them). Returns bytes before and after.
+   * head stay float32 (as bitsandbytes leaves them). GPT-2's Conv1D weights (`[in, out]`) are
+   * quantized transposed, in the `[out, in]` layout transformers gives bitsandbytes' `Linear4bit`;
+   * the LoRA matrices keep PEFT's shapes (A `[r, in]`, B `[out, r]`) either way. Returns bytes
+   * before and after.
    */
   quantizeBase(options: { type?: 'nf4' | 'fp4'; blockSize?: number; doubleQuant?: boolean; skip?: RegExp } = {}): { f32Bytes: number; quantizedBytes: number; modules: number } {
     const skip = options.skip ?? /(^|\.)lm_head$/;
@@ -180,11 +184,13 @@ export class LoraAdapters {
     let quantizedBytes = 0;
     for (const m of linearModules(this.model)) {
       if (skip.test(m.module) || this.quantized.has(m.module)) continue;
-      if (m.conv1d) throw new ConfigError('QLoRA on GPT-2 Conv1D weights is not supported; use a LLaMA-architecture base');
       const name = `${m.module}.weight`;
       const w = this.model.weights.get(name)!;
       const bias = this.model.weights.get(`${m.module}.bias`);
-      const q = QuantizedLinear.fromWeight(w.dataSync() as Float32Array, m.outFeatures, m.inFeatures, { type: options.type ?? 'nf4', blockSize: options.blockSize ?? 64, doubleQuant: options.doubleQuant ?? true }, bias?.dataSync() as Float32Array | undefined);
+      // GPT-2's Conv1D stores [in, out]; like transformers' bitsandbytes integration, quantize the
+      // nn.Linear layout [out, in] (the transpose), so the NF4 blocks run along input features.
+      const data = m.conv1d ? tf.tidy(() => tf.transpose(w).dataSync() as Float32Array) : (w.dataSync() as Float32Array);
+      const q = QuantizedLinear.fromWeight(data, m.outFeatures, m.inFeatures, { type: options.type ?? 'nf4', blockSize: options.blockSize ?? 64, doubleQuant: options.doubleQuant ?? true }, bias?.dataSync() as Float32Array | undefined);
       f32Bytes += w.size * 4;
       quantizedBytes += q.storageBytes;
       releaseTransposed(w);

@@ -9,12 +9,12 @@ export function register(program: Command): void {
     lora.command('train').description('fine-tune a GPT-2/LLaMA folder on JSONL data ({"prompt","completion"} or {"text"} per line)')
       .requiredOption('--base <dir>', 'HF-layout model folder (config.json, model.safetensors, tokenizer.json)')
       .requiredOption('--data <file>', 'training data, JSONL')
-      .option('--method <m>', 'lora | qlora | prompt | full', 'lora')
+      .option('--method <m>', 'lora | qlora | prompt | prefix | full', 'lora')
       .option('--r <n>', 'LoRA rank', '8')
       .option('--alpha <n>', 'LoRA alpha (scaling alpha/r)', '16')
       .option('--dropout <p>', 'LoRA dropout', '0.05')
-      .option('--targets <names>', 'comma-separated target modules', 'q_proj,v_proj')
-      .option('--virtual-tokens <n>', 'prompt tuning: soft-prompt length', '16')
+      .option('--targets <names>', "comma-separated target modules (default PEFT's: q_proj,v_proj for LLaMA, c_attn for GPT-2)")
+      .option('--virtual-tokens <n>', 'prompt/prefix tuning: number of virtual tokens', '16')
       .option('--init-text <text>', 'prompt tuning: initialise from this text')
       .option('--epochs <n>', 'epochs', '3')
       .option('--batch-size <n>', 'examples per step', '8')
@@ -22,8 +22,8 @@ export function register(program: Command): void {
       .option('--seed <n>', 'seed', '0')
       .requiredOption('--out <dir>', 'output folder: adapter/ (or model/), metrics.jsonl, loss.svg, summary.json'),
     async (cmd: Command) => {
-      const o = cmd.opts<{ base: string; data: string; method: string; r: string; alpha: string; dropout: string; targets: string; virtualTokens: string; initText?: string; epochs: string; batchSize: string; lr?: string; seed: string; out: string }>();
-      if (!['lora', 'qlora', 'prompt', 'full'].includes(o.method)) throw new ConfigError(`--method must be lora, qlora, prompt or full, got '${o.method}'`);
+      const o = cmd.opts<{ base: string; data: string; method: string; r: string; alpha: string; dropout: string; targets?: string; virtualTokens: string; initText?: string; epochs: string; batchSize: string; lr?: string; seed: string; out: string }>();
+      if (!['lora', 'qlora', 'prompt', 'prefix', 'full'].includes(o.method)) throw new ConfigError(`--method must be lora, qlora, prompt, prefix or full, got '${o.method}'`);
       await initBackend();
       const { loadCausalLM, loadTokenizer } = await import('@llm/transformer');
       const { readTrainingData } = await import('./data.js');
@@ -36,7 +36,7 @@ export function register(program: Command): void {
       process.once('SIGINT', onSigint);
       try {
         const r = await fineTune(model, tokenizer, examples, {
-          method: o.method as 'lora', r: Number(o.r), alpha: Number(o.alpha), dropout: Number(o.dropout), targets: o.targets.split(','),
+          method: o.method as 'lora', r: Number(o.r), alpha: Number(o.alpha), dropout: Number(o.dropout), targets: o.targets?.split(','), baseModelNameOrPath: o.base,
           numVirtualTokens: Number(o.virtualTokens), initText: o.initText, epochs: Number(o.epochs), batchSize: Number(o.batchSize),
           lr: o.lr === undefined ? undefined : Number(o.lr), seed: Number(o.seed), out: o.out, signal: controller.signal,
         });
@@ -79,14 +79,17 @@ export function register(program: Command): void {
   commandAction(
     lora.command('info').description('an adapter folder: config, trainable parameters, tensor names').requiredOption('--adapter <dir>', 'PEFT adapter folder'),
     async (cmd: Command) => {
-      const { loadAdapter } = await import('./peft.js');
+      const { loadAdapter, loraTensorName } = await import('./peft.js');
       const { loraParameterCount } = await import('./math.js');
       const a = await loadAdapter(cmd.opts<{ adapter: string }>().adapter);
       const tensors = [...a.lora.entries()].map(([m, p]) => ({ module: m, r: p.r, in: p.inFeatures, out: p.outFeatures }));
       const params = a.promptEmbeddings ? a.promptEmbeddings.data.length : loraParameterCount(a.lora.values());
+      const tensorNames = a.promptEmbeddings
+        ? [{ name: 'prompt_embeddings', shape: a.promptEmbeddings.shape }]
+        : [...a.lora.entries()].flatMap(([m, p]) => [{ name: loraTensorName(m, 'A'), shape: [p.r, p.inFeatures] }, { name: loraTensorName(m, 'B'), shape: [p.outFeatures, p.r] }]);
       return {
-        json: { config: a.config, trainableParameters: params, modules: tensors },
-        human: [`${a.config.peft_type} (${a.config.task_type}), ${params.toLocaleString()} trainable parameters`, tensors.length ? formatTable(['module', 'r', 'in', 'out'], tensors.map((t) => [t.module, t.r, t.in, t.out])) : `soft prompt ${a.promptEmbeddings!.shape.join('×')}`],
+        json: { config: a.config, trainableParameters: params, modules: tensors, tensors: tensorNames },
+        human: [`${a.config.peft_type} (${a.config.task_type}), ${params.toLocaleString()} trainable parameters`, tensors.length ? formatTable(['module', 'r', 'in', 'out'], tensors.map((t) => [t.module, t.r, t.in, t.out])) : `${a.config.peft_type === 'PREFIX_TUNING' ? 'prefix (per-layer keys and values)' : 'soft prompt'} ${a.promptEmbeddings!.shape.join('×')}`, ...tensorNames.map((t) => `${t.name} [${t.shape.join(', ')}]`)],
       };
     },
   );

@@ -3,11 +3,12 @@ import { AdamW, crossEntropy, trainStep, type ForwardOptions } from '@llm/transf
 import { join } from 'node:path';
 import { LoraAdapters } from './adapters.js';
 import type { TrainingExample } from './data.js';
-import { loraConfig } from './peft.js';
+import { defaultTargetModules, loraConfig } from './peft.js';
 import { PromptTuning, type PrefixableModel } from './prompt-tuning.js';
+import { PrefixTuning } from './prefix-tuning.js';
 
 /** Fine-tuning methods compared by the level-3 exercise. */
-export type FineTuneMethod = 'full' | 'lora' | 'qlora' | 'prompt';
+export type FineTuneMethod = 'full' | 'lora' | 'qlora' | 'prompt' | 'prefix';
 
 /** Options for {@link fineTune}. */
 export interface FineTuneOptions {
@@ -17,9 +18,13 @@ export interface FineTuneOptions {
   alpha?: number;
   dropout?: number;
   targets?: string[];
-  /** Prompt tuning: virtual tokens and optional init text. */
+  /** Recorded as `base_model_name_or_path` in the saved adapter config (e.g. the base folder). */
+  baseModelNameOrPath?: string;
+  /** Prompt and prefix tuning: virtual tokens; prompt tuning: optional init text. */
   numVirtualTokens?: number;
   initText?: string;
+  /** Prefix tuning: std of the prefix's normal init (default 1, PEFT's `nn.Embedding` init). */
+  prefixStd?: number;
   epochs?: number;
   batchSize?: number;
   lr?: number;
@@ -47,9 +52,10 @@ export interface FineTuneResult {
   losses: number[];
   memory: MemoryReport;
   seconds: number;
-  /** The adapter (LoRA/QLoRA), soft prompt, or nothing for full fine-tuning. */
+  /** The adapter (LoRA/QLoRA), soft prompt, prefix, or nothing for full fine-tuning. */
   lora?: LoraAdapters;
   prompt?: PromptTuning;
+  prefix?: PrefixTuning;
 }
 
 /** Token ids and labels of an example: the prompt's labels are -100 (no loss on the prompt). */
@@ -76,8 +82,8 @@ export function encodeExample(tokenizer: Tokenizer, ex: TrainingExample, eosId: 
 }
 
 /**
- * Fine-tune a GPT-2/LLaMA model on instruction data by one of four methods: all weights, LoRA,
- * QLoRA (NF4 base + LoRA) or prompt tuning. Loss is on the completion only. Deterministic by seed.
+ * Fine-tune a GPT-2/LLaMA model on instruction data by one of five methods: all weights, LoRA,
+ * QLoRA (NF4 base + LoRA), prompt tuning or prefix tuning. Loss is on the completion only. Deterministic by seed.
  */
 export async function fineTune(model: PrefixableModel, tokenizer: Tokenizer, examples: readonly TrainingExample[], options: FineTuneOptions): Promise<FineTuneResult> {
   const t0 = performance.now();
@@ -88,6 +94,7 @@ export async function fineTune(model: PrefixableModel, tokenizer: Tokenizer, exa
   if (encoded.length === 0) throw new ConfigError('no example has a completion to learn');
   let lora: LoraAdapters | undefined;
   let prompt: PromptTuning | undefined;
+  let prefix: PrefixTuning | undefined;
   let params: Map<string, Variable>;
   let forward: (ids: readonly (readonly number[])[], o?: ForwardOptions) => Tensor = (ids, o) => model.forward(ids, o);
   switch (options.method) {
@@ -98,22 +105,29 @@ export async function fineTune(model: PrefixableModel, tokenizer: Tokenizer, exa
     case 'qlora': {
       lora = new LoraAdapters(model);
       if (options.method === 'qlora') lora.quantizeBase();
-      lora.add('default', loraConfig({ r: options.r ?? 8, lora_alpha: options.alpha ?? 16, lora_dropout: options.dropout ?? 0.05, target_modules: options.targets ?? ['q_proj', 'v_proj'] }), { seed: rng.split('lora').nextSeed() });
+      lora.add('default', loraConfig({ r: options.r ?? 8, lora_alpha: options.alpha ?? 16, lora_dropout: options.dropout ?? 0.05, target_modules: options.targets ?? defaultTargetModules(model.modelType), base_model_name_or_path: options.baseModelNameOrPath ?? null }), { seed: rng.split('lora').nextSeed() });
       lora.training = true;
       params = lora.variables();
       break;
     }
     case 'prompt':
       prompt = PromptTuning.create(model, { numVirtualTokens: options.numVirtualTokens ?? 16, initText: options.initText, tokenizer, seed: rng.split('prompt').nextSeed() });
+      prompt.config.base_model_name_or_path = options.baseModelNameOrPath ?? null;
       params = prompt.variables();
       forward = (ids, o) => prompt!.forward(ids, o);
       break;
+    case 'prefix':
+      prefix = PrefixTuning.create(model, { numVirtualTokens: options.numVirtualTokens ?? 16, std: options.prefixStd, seed: rng.split('prefix').nextSeed() });
+      prefix.config.base_model_name_or_path = options.baseModelNameOrPath ?? null;
+      params = prefix.variables();
+      forward = (ids, o) => prefix!.forward(ids, o);
+      break;
     default:
-      throw new ConfigError(`unknown method '${String(options.method)}' (full, lora, qlora, prompt)`);
+      throw new ConfigError(`unknown method '${String(options.method)}' (full, lora, qlora, prompt, prefix)`);
   }
   const trainable = [...params.values()].reduce((a, v) => a + v.size, 0);
   const baseBytes = [...model.weights.values()].reduce((a, v) => a + v.size * 4, 0) + (lora ? lora.quantizedBytes : 0);
-  const optimizer = new AdamW({ lr: options.lr ?? (options.method === 'full' ? 3e-4 : options.method === 'prompt' ? 3e-2 : 2e-3), weightDecay: options.method === 'full' ? 0.01 : 0 });
+  const optimizer = new AdamW({ lr: options.lr ?? (options.method === 'full' ? 3e-4 : options.method === 'prompt' || options.method === 'prefix' ? 3e-2 : 2e-3), weightDecay: options.method === 'full' ? 0.01 : 0 });
   const memory: MemoryReport = {
     base: options.method === 'full' ? 0 : baseBytes,
     trainable: trainable * 4,
@@ -147,6 +161,7 @@ export async function fineTune(model: PrefixableModel, tokenizer: Tokenizer, exa
           const targets = labels.flatMap((r) => r.slice(1));
           return crossEntropy(tf.reshape(logits, [targets.length, model.vocabSize]), targets);
         }, { maxGradNorm: 1 });
+        prefix?.releaseCaches();
         losses.push(loss);
         log.log({ step: ++step, epoch, loss });
         progress.tick(1, { loss });
@@ -160,8 +175,9 @@ export async function fineTune(model: PrefixableModel, tokenizer: Tokenizer, exa
     await writeCurvesSvg(join(options.out, 'loss.svg'), [{ name: `${options.method} train loss`, points: log.series('loss') }], { title: `fine-tuning (${options.method})`, xLabel: 'step', yLabel: 'loss' });
     if (lora) await lora.save(join(options.out, 'adapter'));
     else if (prompt) await prompt.save(join(options.out, 'adapter'));
+    else if (prefix) await prefix.save(join(options.out, 'adapter'));
     else await model.save(join(options.out, 'model'));
     await writeJsonAtomic(join(options.out, 'summary.json'), { method: options.method, memory, losses: { first: losses[0], last: losses[losses.length - 1] }, steps: losses.length });
   }
-  return { method: options.method, losses, memory, seconds: (performance.now() - t0) / 1000, lora, prompt };
+  return { method: options.method, losses, memory, seconds: (performance.now() - t0) / 1000, lora, prompt, prefix };
 }

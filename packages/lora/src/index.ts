@@ -10,3 +10,5 @@ export * from './adapters.js';
 export * from './prompt-tuning.js';
 export * from './finetune.js';
 export * from './compare.js';
+export * from './prefix-tuning.js';
+export * from './complete.js';

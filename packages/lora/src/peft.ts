@@ -4,7 +4,7 @@ import { ConfigError, FormatError, readJson, readSafetensors, toFloat32, writeJs
 /**
  * Hugging Face PEFT's file layout: `adapter_config.json` and `adapter_model.safetensors` with
  * tensor names `base_model.model.<module>.lora_A.weight` / `.lora_B.weight` (LoRA) or
- * `prompt_embeddings` (prompt tuning). Files written here load in PEFT and files PEFT writes load here.
+ * `prompt_embeddings` (prompt and prefix tuning). Files written here load in PEFT and files PEFT writes load here.
  */
 
 /** The LoRA fields of `adapter_config.json` this workspace reads and writes. */
@@ -45,8 +45,30 @@ export interface PromptTuningConfig {
   [key: string]: unknown;
 }
 
-/** Either kind of adapter config. */
-export type AdapterConfig = LoraConfig | PromptTuningConfig;
+/**
+ * The prefix-tuning fields of `adapter_config.json` (PEFT's `PREFIX_TUNING`). For grouped-query
+ * attention PEFT stores the KV geometry: `num_attention_heads` = the model's key/value heads and
+ * `token_dim` = key/value heads × head dimension.
+ */
+export interface PrefixTuningConfig {
+  peft_type: 'PREFIX_TUNING';
+  task_type: string;
+  num_virtual_tokens: number;
+  token_dim: number;
+  num_transformer_submodules: number;
+  num_attention_heads: number;
+  num_layers: number;
+  encoder_hidden_size: number;
+  prefix_projection: boolean;
+  base_model_name_or_path: string | null;
+  inference_mode: boolean;
+  [key: string]: unknown;
+}
+
+/** Any adapter config this workspace reads and writes. */
+export type AdapterConfig = LoraConfig | PromptTuningConfig | PrefixTuningConfig;
+
+const PEFT_TYPES = ['LORA', 'PROMPT_TUNING', 'PREFIX_TUNING'];
 
 /** A LoRA config with PEFT's defaults filled in. */
 export function loraConfig(fields: Partial<LoraConfig> & Pick<LoraConfig, 'r' | 'lora_alpha' | 'target_modules'>): LoraConfig {
@@ -73,6 +95,16 @@ function matchesAny(name: string, spec: string[] | string | null | undefined): b
   if (spec === null || spec === undefined) return false;
   if (typeof spec === 'string') return new RegExp(`^(?:${spec})$`).test(name);
   return spec.some((t) => name === t || name.endsWith(`.${t}`));
+}
+
+/**
+ * PEFT's default `target_modules` when none are given (its per-architecture table): GPT-2's fused
+ * `c_attn`, LLaMA/Mistral's `q_proj` and `v_proj`.
+ */
+export function defaultTargetModules(modelType: string): string[] {
+  if (modelType === 'gpt2') return ['c_attn'];
+  if (modelType === 'llama' || modelType === 'mistral') return ['q_proj', 'v_proj'];
+  throw new ConfigError(`no default LoRA target modules for model type '${modelType}': give target_modules`, { field: 'target_modules' });
 }
 
 /** Whether a module (e.g. `model.layers.0.self_attn.q_proj`) is adapted, with PEFT's matching rules. */
@@ -113,7 +145,7 @@ export interface LoadedAdapter {
   config: AdapterConfig;
   /** LoRA: module name → matrices. */
   lora: Map<string, LoraPair>;
-  /** Prompt tuning: `[numVirtualTokens, tokenDim]`. */
+  /** Prompt tuning: `[numVirtualTokens, tokenDim]`; prefix tuning: `[numVirtualTokens, numLayers × 2 × tokenDim]`. */
   promptEmbeddings?: { data: Float32Array; shape: [number, number] };
 }
 
@@ -121,16 +153,20 @@ export interface LoadedAdapter {
 export async function loadAdapter(dir: string): Promise<LoadedAdapter> {
   const cfgFile = join(dir, 'adapter_config.json');
   const config = (await readJson(cfgFile)) as AdapterConfig;
-  if (config.peft_type !== 'LORA' && config.peft_type !== 'PROMPT_TUNING') throw new ConfigError(`unsupported peft_type ${JSON.stringify((config as { peft_type?: unknown }).peft_type)} (supported: LORA, PROMPT_TUNING)`, { file: cfgFile, field: 'peft_type' });
+  if (!PEFT_TYPES.includes(config.peft_type)) throw new ConfigError(`unsupported peft_type ${JSON.stringify((config as { peft_type?: unknown }).peft_type)} (supported: ${PEFT_TYPES.join(', ')})`, { file: cfgFile, field: 'peft_type' });
   const file = join(dir, 'adapter_model.safetensors');
   const { tensors } = await readSafetensors(file);
   const f32 = (name: string, t: SafeTensor) => {
     if (t.dtype !== 'F32' && t.dtype !== 'F16' && t.dtype !== 'BF16') throw new FormatError('peft', `tensor '${name}' has dtype ${t.dtype}, expected a float type`, { file, field: name });
     return toFloat32(t.dtype, t.data as Float32Array);
   };
-  if (config.peft_type === 'PROMPT_TUNING') {
+  if (config.peft_type === 'PROMPT_TUNING' || config.peft_type === 'PREFIX_TUNING') {
     const t = tensors.get('prompt_embeddings');
     if (!t || t.shape.length !== 2) throw new FormatError('peft', "missing 2-D tensor 'prompt_embeddings'", { file });
+    if (t.shape[0] !== config.num_virtual_tokens) throw new FormatError('peft', `'prompt_embeddings' has ${t.shape[0]} rows, num_virtual_tokens is ${config.num_virtual_tokens}`, { file, field: 'prompt_embeddings' });
+    if (config.peft_type === 'PREFIX_TUNING' && t.shape[1] !== config.num_layers * 2 * config.token_dim) {
+      throw new FormatError('peft', `'prompt_embeddings' is ${t.shape[1]} wide, expected num_layers × 2 × token_dim = ${config.num_layers * 2 * config.token_dim}`, { file, field: 'prompt_embeddings' });
+    }
     return { config, lora: new Map(), promptEmbeddings: { data: f32('prompt_embeddings', t), shape: [t.shape[0]!, t.shape[1]!] } };
   }
   validateLoraConfig(config, cfgFile);

@@ -112,11 +112,17 @@ export function cosineWithWarmup(step: number, options: ScheduleOptions): number
   return min + (1 - min) * f;
 }
 
-/** `clip_grad_norm_`: scale all gradients so their global L2 norm is at most `maxNorm`. Returns the norm before clipping. */
-export function clipGradNorm(grads: Map<string, Tensor>, maxNorm: number): number {
+/** Global L2 norm of all gradients (no tensor is left behind). */
+export function globalGradNorm(grads: Map<string, Tensor>): number {
   const sq = tf.tidy(() => tf.addN([...grads.values()].map((g) => tf.sum(tf.square(g)))));
   const norm = Math.sqrt(sq.dataSync()[0]!);
   sq.dispose();
+  return norm;
+}
+
+/** `clip_grad_norm_`: scale all gradients so their global L2 norm is at most `maxNorm`. Returns the norm before clipping. */
+export function clipGradNorm(grads: Map<string, Tensor>, maxNorm: number): number {
+  const norm = globalGradNorm(grads);
   const coef = maxNorm / (norm + 1e-6);
   if (coef < 1) {
     for (const [k, g] of grads) {
@@ -194,7 +200,7 @@ export function trainStep(model: PretrainedModel | Map<string, Variable>, optimi
     tf.dispose(Object.values(grads));
   }
   if (microBatches > 1) for (const [n, g] of acc) { acc.set(n, tf.div(g, microBatches)); g.dispose(); }
-  const gradNorm = options.maxGradNorm ? clipGradNorm(acc, options.maxGradNorm) : Math.sqrt(tf.tidy(() => tf.addN([...acc.values()].map((g) => tf.sum(tf.square(g))))).dataSync()[0]!);
+  const gradNorm = options.maxGradNorm ? clipGradNorm(acc, options.maxGradNorm) : globalGradNorm(acc);
   if (options.lr !== undefined) optimizer.lr = options.lr;
   optimizer.apply(params, acc);
   tf.dispose([...acc.values()]);

@@ -112,3 +112,19 @@ describe('cached weight transposes follow training', () => {
     m.dispose(); fresh.dispose(); opt.dispose();
   });
 });
+
+describe('trainStep leaves no tensors behind', () => {
+  it('with and without gradient clipping, the tensor count is steady after the first step', () => {
+    const cfg = { vocabSize: 12, nPositions: 16, nEmbd: 16, nLayer: 1, nHead: 2, nInner: 32, activation: 'gelu_new' as const, layerNormEps: 1e-5, dropout: 0 };
+    const m = new Gpt2(cfg).initRandom(2);
+    const opt = new AdamW({ lr: 0.01 });
+    for (const maxGradNorm of [undefined, 1]) {
+      trainStep(m, opt, 1, () => causalLmLoss(m, [[1, 2, 3, 4, 5]]), { maxGradNorm }); // optimizer state appears here
+      const before = tf.memory().numTensors;
+      trainStep(m, opt, 1, () => causalLmLoss(m, [[1, 2, 3, 4, 5]]), { maxGradNorm });
+      trainStep(m, opt, 2, (i) => causalLmLoss(m, [[1, 2, 3, 4, 5 + i]]), { maxGradNorm });
+      expect(tf.memory().numTensors).toBe(before);
+    }
+    m.dispose(); opt.dispose();
+  });
+});

@@ -54,4 +54,22 @@ describe('HF GPT-2 → GGUF (gpt2 architecture, byte-level BPE vocab) runs in ll
       expect(maxDiff(got, refF), type).toBeGreaterThan(5 * maxDiff(got, refW));
     }
   });
+
+  it('generate continues exactly as the greedy chain of its own probabilities (no BOS for a GPT-2 vocab)', async () => {
+    const out = join(dir, 'g-f32.gguf');
+    const m = await loadGGUF(out, { threads: 1, kvCacheType: 'F32' });
+    loaded.push(m);
+    const prompt = ' the cat was in the house and';
+    const g = await m.generate(prompt, { maxTokens: 6 });
+    const ids = m.tokenize(prompt);
+    const chain: number[] = [];
+    for (let i = 0; i < g.tokens.length; i++) {
+      const p = (await m.probabilities([...ids, ...chain])).at(-1)!;
+      let best = 0;
+      for (let v = 1; v < p.length; v++) if (p[v]! > p[best]!) best = v;
+      chain.push(best);
+    }
+    expect(g.tokens.length).toBeGreaterThan(0);
+    expect(g.tokens).toEqual(chain);
+  });
 });

@@ -207,7 +207,9 @@ export class LlamaCppModel implements LanguageModel {
   async *stream(prompt: string, options: LlamaGenerateOptions = {}): AsyncIterable<StreamChunk> {
     const maxTokens = options.maxTokens ?? 32;
     const ids = this.tokenize(prompt);
-    if (this.bos !== undefined) ids.unshift(this.bos);
+    // As llama.cpp does: BOS only where the vocab asks for it (tokenizer.ggml.add_bos_token; GPT-2-style
+    // BPE vocabularies have <|endoftext|> as BOS but do not prepend it).
+    if (this.bos !== undefined && this.model.tokens.shouldPrependBosToken) ids.unshift(this.bos);
     await this.sequence.clearHistory();
     const eos = this.model.tokens.eos;
     let n = 0;

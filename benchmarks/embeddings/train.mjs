@@ -6,6 +6,8 @@
 //   pnpm --filter @llm/embeddings build
 //   node benchmarks/embeddings/train.mjs [--runs 3] [--epochs 5] [--dim 100] [--corpus austen|big|both] [--no-fasttext]
 //
+// Word2Vec uses gensim's defaults for both models (alpha 0.025; word2vec.c would start CBOW at 0.05);
+// fastText lr 0.05 for both fastTexts.
 // Corpora: `austen` (the six Austen novels) and `big` (Austen + the three Gutenberg novels + the
 // fine-foods reviews + the English Bible, WEB), all from the bundled data.
 //
@@ -14,7 +16,7 @@
 // shared, loaded machine), and analogy accuracy. Every tool's vectors are saved in word2vec text
 // format and scored by the SAME evaluator (this package's `evaluateAnalogies`, gensim's protocol:
 // top 300k words, case-insensitive, 3CosAdd) on the bundled questions-words.txt, with the number
-// of questions evaluated; gensim's own `evaluate_word_analogies` on its model is printed beside
+// of questions evaluated (and, for Word2Vec, how far the 10 nearest neighbours agree); gensim's own `evaluate_word_analogies` on its model is printed beside
 // as a cross-check. Then the ratios ours / peer.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -42,8 +44,19 @@ const questions = join(tmp, 'questions-words.txt');
 writeFileSync(questions, await core.readText(core.datasetFiles('analogies')[0]));
 const qs = E.parseAnalogies(await core.readText(questions));
 const score = async (file) => {
-  const r = E.evaluateAnalogies(await E.loadVectors(file), qs, { restrictVocab: 300000 });
-  return { acc: r.accuracy, evaluated: r.evaluated };
+  const kv = await E.loadVectors(file);
+  const r = E.evaluateAnalogies(kv, qs, { restrictVocab: 300000 });
+  return { acc: r.accuracy, evaluated: r.evaluated, kv };
+};
+// A second quality check that does not need a big corpus: how many of the 10 nearest neighbours
+// of each of the 500 most frequent words two models share (mean fraction). Ours against gensim
+// is compared with gensim against itself across runs (the spread Hogwild and seeds give anyway).
+const TOP = 500;
+const neighbourSets = (kv) => new Map(kv.words.slice(0, TOP).map((w) => [w, new Set(kv.mostSimilar(w, 10).map((x) => x.word))]));
+const overlap = (a, b) => {
+  let sum = 0, n = 0;
+  for (const [w, s] of a) { const t = b.get(w); if (!t) continue; let k = 0; for (const x of s) if (t.has(x)) k++; sum += k / 10; n++; }
+  return n ? sum / n : NaN;
 };
 
 async function sentencesOf(name) {
@@ -59,9 +72,9 @@ const gensimPy = `
 import sys, time, json
 from gensim.models import Word2Vec
 from gensim.models.word2vec import LineSentence
-corpus, questions, dim, epochs, sg, out = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5]), sys.argv[6]
+corpus, questions, dim, epochs, sg, out, seed = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5]), sys.argv[6], int(sys.argv[7])
 t = time.time(); c = time.process_time()
-m = Word2Vec(LineSentence(corpus), vector_size=dim, window=${WINDOW}, min_count=${MIN_COUNT}, sg=sg, hs=0, negative=${NEG}, sample=1e-3, workers=${THREADS}, epochs=epochs, seed=1)
+m = Word2Vec(LineSentence(corpus), vector_size=dim, window=${WINDOW}, min_count=${MIN_COUNT}, sg=sg, hs=0, negative=${NEG}, sample=1e-3, workers=${THREADS}, epochs=epochs, seed=seed)
 sec = time.time() - t; cpu = time.process_time() - c
 m.wv.save_word2vec_format(out)
 acc, sections = m.wv.evaluate_word_analogies(questions, restrict_vocab=300000)
@@ -82,6 +95,8 @@ for (const corpusName of CORPORA) {
   const record = (name, r) => {
     r.wps = (corpusWords * EPOCHS) / r.seconds;
     r.wpc = (corpusWords * EPOCHS) / r.cpu;
+    if (r.kv && (name.includes('word2vec'))) r.nb = neighbourSets(r.kv);
+    delete r.kv;
     (results[name] ??= []).push(r);
     console.log(`  ${name.padEnd(26)} ${r.seconds.toFixed(2)} s  ${Math.round(r.wps).toLocaleString('en')} words/s  ${Math.round(r.wpc).toLocaleString('en')} words/cpu-s  analogy ${(100 * r.acc).toFixed(2)}% of ${r.evaluated}${r.own !== undefined ? ` (gensim's own evaluator ${(100 * r.own).toFixed(2)}% of ${r.ownEvaluated})` : ''}`);
   };
@@ -89,12 +104,12 @@ for (const corpusName of CORPORA) {
     console.log(`run ${run + 1} (load average ${load()})`);
     for (const sg of [1, 0]) {
       const model = sg ? 'sg' : 'cbow';
-      const ours = await timed(() => E.trainWord2Vec(sentences, { dim: DIM, window: WINDOW, negative: NEG, epochs: EPOCHS, minCount: MIN_COUNT, threads: THREADS, model, sample: 1e-3, seed: run + 1, progress: false }));
+      const ours = await timed(() => E.trainWord2Vec(sentences, { dim: DIM, window: WINDOW, negative: NEG, epochs: EPOCHS, minCount: MIN_COUNT, threads: THREADS, model, alpha: 0.025, sample: 1e-3, seed: run + 1, progress: false }));
       const oursVec = join(tmp, `ours-${model}.vec`);
       await E.saveVectors(oursVec, ours.out.vectors);
       record(`ours word2vec ${model}`, { seconds: ours.seconds, cpu: ours.cpu, ...(await score(oursVec)) });
       const gVec = join(tmp, `gensim-${model}.vec`);
-      const g = JSON.parse(execFileSync('/usr/bin/python3', ['-c', gensimPy, corpus, questions, String(DIM), String(EPOCHS), String(sg), gVec], { encoding: 'utf8' }).trim().split('\n').pop());
+      const g = JSON.parse(execFileSync('/usr/bin/python3', ['-c', gensimPy, corpus, questions, String(DIM), String(EPOCHS), String(sg), gVec, String(run + 1)], { encoding: 'utf8' }).trim().split('\n').pop());
       record(`gensim word2vec ${model}`, { seconds: g.seconds, cpu: g.cpu, ...(await score(gVec)), own: g.accuracy, ownEvaluated: g.evaluated });
     }
     const ft = await timed(() => E.trainFastText(sentences, { dim: DIM, window: WINDOW, negative: NEG, epochs: EPOCHS, minCount: MIN_COUNT, threads: THREADS, bucket: 200000, minn: 3, maxn: 6, seed: run + 1, progress: false }));
@@ -122,5 +137,12 @@ for (const corpusName of CORPORA) {
   console.log(`ours/gensim sg:    ${ratio('ours word2vec sg', 'gensim word2vec sg')}`);
   console.log(`ours/gensim cbow:  ${ratio('ours word2vec cbow', 'gensim word2vec cbow')}`);
   console.log(`ours/fastText sg:  ${ratio('ours fasttext sg', 'fasttext skipgram (C++)')}`);
+  for (const model of ['sg', 'cbow']) {
+    const o = results[`ours word2vec ${model}`], g = results[`gensim word2vec ${model}`];
+    const cross = o.map((r, i) => overlap(r.nb, g[i].nb));
+    const within = (rs) => (rs.length > 1 ? rs.slice(1).map((r, i) => overlap(rs[i].nb, r.nb)) : []);
+    const f = (xs) => (xs.length ? median(xs).toFixed(3) : 'n/a (needs --runs 2)');
+    console.log(`neighbour overlap@10, ${TOP} most frequent words, ${model}: ours↔gensim ${f(cross)}, gensim↔gensim (runs) ${f(within(g))}, ours↔ours (runs) ${f(within(o))}`);
+  }
 }
 rmSync(tmp, { recursive: true, force: true });

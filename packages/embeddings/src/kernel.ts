@@ -65,6 +65,11 @@ export interface KernelArgs {
   syn1Off: number;
   syn1negOff: number;
   scratchOff: number;
+  /** Byte offset of this thread's int32 scratch for the drawn targets (`negative + 2` slots). */
+  targetsOff: number;
+  /** Byte offset and length of this thread's int32 list of hidden-layer input rows. */
+  rowsOff: number;
+  maxRows: number;
   /** Byte offsets in `memory` of `table` and `expTable` (used by the SIMD path). */
   tableOff: number;
   expOff: number;
@@ -77,7 +82,9 @@ export interface KernelWasm {
   axpy(y: number, x: number, a: number, n: number): void;
   scale(y: number, a: number, n: number): void;
   /** Negative-sampling updates of one input vector; returns the new random state. */
-  negative(l1: number, word: number, neg: number, alpha: number, table: number, tableSize: number, exp: number, err: number, out: number, dim: number, rnd: number, flags: number): number;
+  negative(l1: number, word: number, neg: number, alpha: number, table: number, tableSize: number, exp: number, err: number, out: number, dim: number, rnd: number, flags: number, targets: number): number;
+  /** CBOW / fastText step: hidden = mean or sum of `nrows` input rows, negative sampling, error added back to the rows. */
+  hidden(rows: number, nrows: number, mean: number, hid: number, err: number, syn0: number, word: number, neg: number, alpha: number, table: number, tableSize: number, exp: number, out: number, dim: number, rnd: number, targets: number): number;
 }
 
 /** The kernel. Returns the loss-free count of words this thread processed. */
@@ -97,7 +104,9 @@ export function word2vecKernel(a: KernelArgs): number {
   const neu1e = a.memory ? new Float32Array(a.memory.buffer, a.scratchOff + dim * 4, dim) : new Float32Array(dim);
   const s0b = a.syn0Off, s1b = a.syn1Off, snb = a.syn1negOff, n1b = a.scratchOff, n1eb = a.scratchOff + dim * 4, dimB = dim * 4;
   const sen = new Int32Array(MAX_SENT);
-  let rows = new Int32Array(256);
+  const tgb = a.targetsOff, rowsB = a.rowsOff;
+  let rows = useW === 1 ? new Int32Array(a.memory!.buffer, a.rowsOff, a.maxRows) : new Int32Array(256);
+  const mean = useSub === 1 || a.cbowMean !== 0 ? 1 : 0;
   let rnd = a.seed | 0;
   if (rnd === 0) rnd = 0x2545f491;
   let alpha = a.alpha;
@@ -134,7 +143,7 @@ export function word2vecKernel(a: KernelArgs): number {
             if (j === si || j < 0 || j >= len) continue;
             const l1 = sen[j]! * dim;
             if (useW === 1 && hs === 0) {
-              rnd = W!.negative(s0b + l1 * 4, word, negative, alpha, a.tableOff, tableSize, a.expOff, n1eb, snb, dim, rnd, 3);
+              rnd = W!.negative(s0b + l1 * 4, word, negative, alpha, a.tableOff, tableSize, a.expOff, n1eb, snb, dim, rnd, 3, tgb);
               continue;
             }
             for (let c = 0; c < dim; c++) neu1e[c] = 0;
@@ -157,7 +166,7 @@ export function word2vecKernel(a: KernelArgs): number {
               let target = word, label = 1;
               if (d > 0) {
                 rnd ^= rnd << 13; rnd ^= rnd >>> 17; rnd ^= rnd << 5;
-                target = table[(rnd >>> 0) % tableSize]!;
+                target = table[Math.floor(((rnd >>> 0) * tableSize) / 4294967296)]!;
                 if (target === word) continue;
                 label = 0;
               }
@@ -217,7 +226,7 @@ export function word2vecKernel(a: KernelArgs): number {
             if (j === si || j < 0 || j >= len) continue;
             target0 = sen[j]!;
             const s0 = subOff[word]!, s1 = subOff[word + 1]!;
-            if (rows.length < s1 - s0) rows = new Int32Array((s1 - s0) * 2);
+            if (rows.length < s1 - s0 && useW === 0) rows = new Int32Array((s1 - s0) * 2);
             for (let k = s0; k < s1; k++) rows[nrows++] = subIds[k]!;
           } else {
             for (let j = lo; j <= hi; j++) {
@@ -225,26 +234,30 @@ export function word2vecKernel(a: KernelArgs): number {
               const cw = sen[j]!;
               if (useSub === 1) {
                 const s0 = subOff[cw]!, s1 = subOff[cw + 1]!;
-                if (rows.length < nrows + s1 - s0) { const r2 = new Int32Array((nrows + s1 - s0) * 2); r2.set(rows); rows = r2; }
+                if (rows.length < nrows + s1 - s0 && useW === 0) { const r2 = new Int32Array((nrows + s1 - s0) * 2); r2.set(rows); rows = r2; }
                 for (let k = s0; k < s1; k++) rows[nrows++] = subIds[k]!;
               } else {
-                if (rows.length <= nrows) { const r2 = new Int32Array(rows.length * 2); r2.set(rows); rows = r2; }
+                if (rows.length <= nrows && useW === 0) { const r2 = new Int32Array(rows.length * 2); r2.set(rows); rows = r2; }
                 rows[nrows++] = cw;
               }
             }
           }
           if (nrows === 0) continue;
+          if (useW === 1 && hs === 0) {
+            rnd = W!.hidden(rowsB, nrows, mean, n1b, n1eb, s0b, target0, negative, alpha, a.tableOff, tableSize, a.expOff, snb, dim, rnd, tgb);
+            continue;
+          }
           neu1.fill(0);
           neu1e.fill(0);
           if (useW === 1) {
             for (let r = 0; r < nrows; r++) W!.axpy(n1b, s0b + rows[r]! * dimB, 1, dim);
-            if (useSub === 1 || a.cbowMean !== 0) W!.scale(n1b, 1 / nrows, dim);
+            if (mean === 1) W!.scale(n1b, 1 / nrows, dim);
           } else {
             for (let r = 0; r < nrows; r++) {
               const l1 = rows[r]! * dim;
               for (let c = 0; c < dim; c++) neu1[c] += syn0[l1 + c]!;
             }
-            if (useSub === 1 || a.cbowMean !== 0) {
+            if (mean === 1) {
               const inv = 1 / nrows;
               for (let c = 0; c < dim; c++) neu1[c] *= inv;
             }
@@ -265,13 +278,13 @@ export function word2vecKernel(a: KernelArgs): number {
             }
           }
           if (useW === 1 && negative > 0) {
-            rnd = W!.negative(n1b, target0, negative, alpha, a.tableOff, tableSize, a.expOff, n1eb, snb, dim, rnd, 0);
+            rnd = W!.negative(n1b, target0, negative, alpha, a.tableOff, tableSize, a.expOff, n1eb, snb, dim, rnd, 0, tgb);
           }
           for (let d = 0; d <= negative && negative > 0 && useW === 0; d++) {
             let target = target0, label = 1;
             if (d > 0) {
               rnd ^= rnd << 13; rnd ^= rnd >>> 17; rnd ^= rnd << 5;
-              target = table[(rnd >>> 0) % tableSize]!;
+              target = table[Math.floor(((rnd >>> 0) * tableSize) / 4294967296)]!;
               if (target === target0) continue;
               label = 0;
             }

@@ -199,13 +199,21 @@ export async function runKernel(job: KernelJob, o: Word2VecOptions): Promise<{ s
   // (wasm/kernel.wat) and the JavaScript loops see the same floats.
   const nIn = job.inputRows * dim, n1 = hs ? V * dim : 0, nNeg = negative > 0 ? V * dim : 0;
   const table0 = negative > 0 ? unigramTable(job.vocab.counts, o.nsExponent ?? 0.75) : new Int32Array(0);
-  const floats = nIn + n1 + nNeg + threads * 2 * dim + table0.length + 1000;
+  // Each thread's scratch (neu1, neu1e, drawn targets, hidden-layer row ids) starts on its own
+  // 128-byte boundary so that the two threads never write to the same cache line.
+  const subOff = job.subOff ?? new Int32Array(0);
+  let maxSub = 1;
+  for (let w = 0; w + 1 < subOff.length; w++) maxSub = Math.max(maxSub, subOff[w + 1]! - subOff[w]!);
+  const maxRows = (sg ? 1 : 2 * window) * maxSub;
+  const align = (n: number) => Math.ceil(n / 128) * 128;
+  const scratchBytes = align(2 * dim * 4 + (negative + 2) * 4 + maxRows * 4);
+  const floats = nIn + n1 + nNeg + (threads * scratchBytes + 128) / 4 + table0.length + 1000;
   const pages = Math.ceil((floats * 4) / 65536) + 1;
   if (pages > 65535) throw new ConfigError(`model too large: ${(floats * 4 / 2 ** 30).toFixed(1)} GiB of vectors exceeds WebAssembly's 4 GiB (lower dim or bucket)`, { field: 'dim' });
   const memory = new WA.Memory({ initial: pages, maximum: pages, shared: true });
   const wasmModule = new WA.Module(Buffer.from(KERNEL_WASM_BASE64, 'base64'));
-  const syn0Off = 0, syn1Off = nIn * 4, syn1negOff = (nIn + n1) * 4, scratch0 = (nIn + n1 + nNeg) * 4;
-  const tableOff = scratch0 + threads * 2 * dim * 4, expOff = tableOff + table0.length * 4;
+  const syn0Off = 0, syn1Off = nIn * 4, syn1negOff = (nIn + n1) * 4, scratch0 = align((nIn + n1 + nNeg) * 4);
+  const tableOff = scratch0 + threads * scratchBytes, expOff = tableOff + table0.length * 4;
   const table = new Int32Array(memory.buffer, tableOff, table0.length);
   table.set(table0);
   const exps = new Float32Array(memory.buffer, expOff, 1000);
@@ -225,7 +233,7 @@ export async function runKernel(job: KernelJob, o: Word2VecOptions): Promise<{ s
     table, tableOff, expOff, codes: toShared(huff.codes), points: toShared(huff.points), codelen: toShared(huff.codelen),
     keep: toShared(keepThresholds(job.vocab.counts, o.sample ?? 1e-3, job.vocab.totalWords)),
     tokens: toShared(job.tokens), epochs, alpha, minAlpha: o.minAlpha ?? alpha * 1e-4, totalWords: epochs * corpusWords,
-    progress, control, memory, wasmModule, syn0Off, syn1Off, syn1negOff, expTable: exps, subOff: toShared(job.subOff ?? new Int32Array(0)), subIds: toShared(job.subIds ?? new Int32Array(0)),
+    progress, control, memory, wasmModule, syn0Off, syn1Off, syn1negOff, expTable: exps, subOff: toShared(subOff), maxRows, subIds: toShared(job.subIds ?? new Int32Array(0)),
   };
   // Split the corpus at sentence ends into one slice per thread.
   const bounds = [0];
@@ -251,7 +259,8 @@ export async function runKernel(job: KernelJob, o: Word2VecOptions): Promise<{ s
   ].join('\n');
   try {
     await Promise.all(bounds.slice(0, -1).map((start, t) => {
-      const args: KernelArgs = { ...base, start, end: bounds[t + 1]!, seed: rng.split(`thread-${t}`).nextUint32() | 0, scratchOff: scratch0 + t * 2 * dim * 4 };
+      const args: KernelArgs = { ...base, start, end: bounds[t + 1]!, seed: rng.split(`thread-${t}`).nextUint32() | 0, scratchOff: scratch0 + t * scratchBytes,
+        targetsOff: scratch0 + t * scratchBytes + 2 * dim * 4, rowsOff: scratch0 + t * scratchBytes + 2 * dim * 4 + (negative + 2) * 4 };
       return new Promise<number>((resolve, reject) => {
         const w = new Worker(src, { eval: true, workerData: args });
         w.once('message', (n: number) => resolve(n));

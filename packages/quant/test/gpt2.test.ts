@@ -72,4 +72,19 @@ describe('HF GPT-2 → GGUF (gpt2 architecture, byte-level BPE vocab) runs in ll
     expect(g.tokens.length).toBeGreaterThan(0);
     expect(g.tokens).toEqual(chain);
   });
+
+  it('applyChatTemplate renders the template\'s bos_token/eos_token as the vocabulary\'s strings', async () => {
+    const { writeFileSync } = await import('node:fs');
+    writeFileSync(join(dir, 'tokenizer_config.json'), JSON.stringify({ chat_template: "{{ bos_token }}{% for m in messages %}[{{ m['role'] }}] {{ m['content'] }}{{ eos_token }}{% endfor %}{% if add_generation_prompt %}[assistant]{% endif %}" }));
+    const out = join(dir, 'g-chat.gguf');
+    await convertHf(dir, out, { type: 'F32' });
+    const m = await loadGGUF(out, { threads: 1 });
+    loaded.push(m);
+    const special = m.detokenize([m.bos!], true);
+    expect(special.length).toBeGreaterThan(3);
+    const chat = m.applyChatTemplate([{ role: 'user', content: 'hi' }]);
+    expect(chat.startsWith(`${special}[user] hi`)).toBe(true);
+    expect(chat).not.toContain('BOS');
+    expect(chat).not.toContain('EOS');
+  });
 });

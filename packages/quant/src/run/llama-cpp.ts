@@ -130,9 +130,9 @@ export class LlamaCppModel implements LanguageModel {
     return this.model.tokenize(text).map(Number);
   }
 
-  /** Detokenize ids. */
-  detokenize(ids: readonly number[]): string {
-    return this.model.detokenize(ids as Token[]);
+  /** Detokenize ids (`specialTokens`: render special tokens such as BOS as their text). */
+  detokenize(ids: readonly number[], specialTokens = false): string {
+    return this.model.detokenize(ids as Token[], specialTokens);
   }
 
   /** BOS id, if the vocab has one. */
@@ -178,7 +178,10 @@ export class LlamaCppModel implements LanguageModel {
     if (this.chatWrapper) {
       const history: ChatHistoryItem[] = messages.map((m): ChatHistoryItem => (m.role === 'system' ? { type: 'system', text: m.content } : m.role === 'assistant' ? { type: 'model', response: [m.content] } : { type: 'user', text: m.content }));
       if (options.addGenerationPrompt !== false) history.push({ type: 'model', response: [] });
-      return this.chatWrapper.generateContextState({ chatHistory: history }).contextText.toString();
+      // LlamaText keeps BOS/EOS as special-token objects (toString() prints "BOS"): render them as
+      // the vocabulary's own strings, through llama.cpp's tokenizer and detokenizer.
+      const text = this.chatWrapper.generateContextState({ chatHistory: history }).contextText;
+      return this.model.detokenize(text.tokenize(this.model.tokenizer), true);
     }
     return messages.map((m) => `${m.role}: ${m.content}\n`).join('') + (options.addGenerationPrompt === false ? '' : 'assistant: ');
   }

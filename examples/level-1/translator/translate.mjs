@@ -7,6 +7,7 @@
 //
 //   pnpm --filter @llm/core --filter @llm/tokenize --filter @llm/eval --filter @llm/transformer build
 //   node examples/level-1/translator/translate.mjs [--steps 600] [--d-model 128] [--layers 2] [--beam 4] [--out DIR]
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { initBackend, writeFileAtomic } from '../../../packages/core/dist/index.js';
 import { corpusBleu, corpusChrf } from '../../../packages/eval/dist/index.js';
@@ -20,10 +21,12 @@ const beam = num('--beam', 4);
 const evalLimit = num('--eval-verses', 133);
 
 await initBackend();
+const load0 = loadavg()[0];
+const cpu0 = process.cpuUsage();
 const t0 = performance.now();
 const t = await trainTranslator({
-  steps: num('--steps', 600), dModel: num('--d-model', 128), heads: num('--heads', 4), layers: num('--layers', 2), dFf: num('--d-ff', 512),
-  vocabSize: num('--vocab', 2000), batchSize: num('--batch', 32), lr: num('--lr', 2e-3), maxLen: num('--max-len', 40), seed: num('--seed', 0),
+  steps: num('--steps', 1200), dModel: num('--d-model', 128), heads: num('--heads', 4), layers: num('--layers', 2), dFf: num('--d-ff', 512),
+  vocabSize: num('--vocab', 4000), batchSize: num('--batch', 32), lr: num('--lr', 2e-3), maxLen: num('--max-len', 40), seed: num('--seed', 0),
   heldOutBooks: opt('--held-out', 'Ruth,Jonah').split(','), log: (l) => console.log(l),
 });
 const trainSec = (performance.now() - t0) / 1000;
@@ -50,7 +53,12 @@ await writeHeatmapSvg(join(outDir, 'attention.svg'), att.tgtTokens, att.srcToken
 
 console.log(`\nheld-out books: ${t.meta.heldOutBooks.join(', ')} — ${test.length} verses, beam ${beam}`);
 console.log(`BLEU ${bleu.score.toFixed(2)}   chrF ${chrf.score.toFixed(2)}   (copy-the-source baseline: BLEU ${copyBleu.score.toFixed(2)}, chrF ${copyChrf.score.toFixed(2)})`);
-console.log(`train ${trainSec.toFixed(0)} s, decode ${decodeSec.toFixed(0)} s`);
+const cpu = process.cpuUsage(cpu0);
+const cpuSec = (cpu.user + cpu.system) / 1e6;
+const wallSec = (performance.now() - t0) / 1000;
+const load1 = loadavg()[0];
+// CPU seconds / 2 is what the run needs on an otherwise idle 2-core machine (both cores busy).
+console.log(`train ${trainSec.toFixed(0)} s, decode ${decodeSec.toFixed(0)} s, wall ${wallSec.toFixed(0)} s; CPU ${cpuSec.toFixed(0)} s (≈ ${(cpuSec / 120).toFixed(1)} min on an idle 2-core machine); load average ${load0.toFixed(1)} → ${load1.toFixed(1)}`);
 for (const i of [0, 1, 2]) console.log(`\n${test[i].ref}\n  es:  ${test[i].src}\n  ref: ${test[i].tgt}\n  hyp: ${hyps[i]}`);
 console.log(`\n${sample.ref} attention heat-map: ${join(outDir, 'attention.svg')}`);
-console.log(JSON.stringify({ bleu: +bleu.score.toFixed(2), chrf: +chrf.score.toFixed(2), copyBleu: +copyBleu.score.toFixed(2), verses: test.length, trainSeconds: Math.round(trainSec), decodeSeconds: Math.round(decodeSec), out: outDir }));
+console.log(JSON.stringify({ bleu: +bleu.score.toFixed(2), chrf: +chrf.score.toFixed(2), copyBleu: +copyBleu.score.toFixed(2), verses: test.length, trainSeconds: Math.round(trainSec), decodeSeconds: Math.round(decodeSec), wallSeconds: Math.round(wallSec), cpuSeconds: Math.round(cpuSec), load: [+load0.toFixed(1), +load1.toFixed(1)], out: outDir }));

@@ -250,10 +250,11 @@ export function register(program: Command): void {
       .requiredOption('--model <dir>', 'model folder')
       .requiredOption('--task <task>', 'translate | lm | qa')
       .option('--beam <n>', 'translate: beams', '4')
-      .option('--limit <n>', 'translate/qa: evaluate at most this many examples')
+      .option('--limit <n>', 'translate/qa: evaluate at most this many examples (per domain)')
+      .option('--domain <d>', "translate: held-out pairs of bible | libreoffice | both (default: the model's training domain)")
       .option('--out <dir>', 'write hypotheses/references or predictions here'),
     async (cmd: Command) => {
-      const o = cmd.opts<{ model: string; task: string; beam: string; limit?: string; out?: string }>();
+      const o = cmd.opts<{ model: string; task: string; beam: string; limit?: string; domain?: string; out?: string }>();
       const { initBackend, ConfigError, writeFileAtomic, writeJsonAtomic } = await import('@llm/core');
       const { join } = await import('node:path');
       const { mkdir } = await import('node:fs/promises');
@@ -265,8 +266,12 @@ export function register(program: Command): void {
         const tr2 = await import('./tasks/translate.js');
         const t = await tr2.loadTranslator(o.model);
         try {
-          const { test } = tr2.splitByBooks(await tr2.loadBiblePairs(), t.meta.heldOutBooks);
-          const pairs = test.slice(0, limit ?? test.length);
+          const domain = tr2.parseTranslatorDomain(o.domain ?? t.meta.domain ?? 'bible');
+          const pairs: import('./tasks/translate.js').ParallelPair[] = [];
+          for (const d of domain === 'both' ? (['bible', 'libreoffice'] as const) : [domain]) {
+            const { test } = await tr2.loadDomainSplit(d, { heldOutBooks: t.meta.heldOutBooks, pageTestFraction: t.meta.pageTestFraction });
+            pairs.push(...test.slice(0, limit ?? test.length));
+          }
           const { loss, perplexity } = await tr2.translationEvalLoss(t, pairs);
           const hyps = await tr2.translateMany(t, pairs.map((p) => p.src), { beam: num('--beam', o.beam, true) });
           const refs = pairs.map((p) => p.tgt);
@@ -277,8 +282,9 @@ export function register(program: Command): void {
           }
           const bleu = sc.bleu ? sc.bleu(hyps, refs) : null;
           const chrf = sc.chrf ? sc.chrf(hyps, refs) : null;
-          const json = { task: o.task, model: o.model, heldOutBooks: t.meta.heldOutBooks, sentences: pairs.length, loss, perplexity, bleu, chrf };
-          const human = [`held-out ${t.meta.heldOutBooks.join(', ')} (${pairs.length} verses): loss ${loss.toFixed(3)}, perplexity ${perplexity.toFixed(2)}`, bleu !== null ? `BLEU ${bleu.toFixed(2)}  chrF ${chrf?.toFixed(2)}` : 'BLEU/chrF: no metric registered; score the written files with `llm eval bleu` / `llm eval chrf`'];
+          const json = { task: o.task, model: o.model, domain, heldOutBooks: t.meta.heldOutBooks, sentences: pairs.length, loss, perplexity, bleu, chrf };
+          const what = domain === 'libreoffice' ? 'held-out help pages' : `held-out ${t.meta.heldOutBooks.join(', ')}${domain === 'both' ? ' + help pages' : ''}`;
+          const human = [`${what} (${pairs.length} pairs): loss ${loss.toFixed(3)}, perplexity ${perplexity.toFixed(2)}`, bleu !== null ? `BLEU ${bleu.toFixed(2)}  chrF ${chrf?.toFixed(2)}` : 'BLEU/chrF: no metric registered; score the written files with `llm eval bleu` / `llm eval chrf`'];
           return { json, human };
         } finally {
           t.model.dispose();

@@ -47,7 +47,7 @@ for (const d of ['bible', 'libreoffice']) {
   const held = own.length ? own : (await loadDomainSplit(d, { heldOutBooks: t.meta.heldOutBooks })).test;
   const stride = Math.max(1, Math.floor(held.length / evalLimit)); // spread over the held-out books/pages
   const pairs = held.filter((_, i) => i % stride === 0).slice(0, evalLimit);
-  const h = await translateMany(t, pairs.map((p) => p.src), { beam });
+  const h = (await translateMany(t, pairs.map((p) => p.src), { beam })).map((x) => x.replace(/\s*[\r\n]+\s*/g, ' ')); // one per line
   const refs = [pairs.map((p) => p.tgt)];
   const copy = pairs.map((p) => p.src);
   scores[d] = {

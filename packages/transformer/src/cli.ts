@@ -246,10 +246,10 @@ export function register(program: Command): void {
   );
 
   commandAction(
-    tr.command('eval').description('evaluate on the held-out split: translate (held-out books), lm (Austen tail), qa (FAQ dev set)')
+    tr.command('eval').description('evaluate on the held-out split: translate / t5 (held-out books; translate also help pages), lm (Austen tail), qa (FAQ dev set)')
       .requiredOption('--model <dir>', 'model folder')
-      .requiredOption('--task <task>', 'translate | lm | qa')
-      .option('--beam <n>', 'translate: beams', '4')
+      .requiredOption('--task <task>', 'translate | t5 | lm | qa')
+      .option('--beam <n>', 'translate/t5: beams', '4')
       .option('--limit <n>', 'translate/qa: evaluate at most this many examples (per domain)')
       .option('--domain <d>', "translate: held-out pairs of bible | libreoffice | both (default: the model's training domain)")
       .option('--out <dir>', 'write hypotheses/references or predictions here'),
@@ -273,7 +273,7 @@ export function register(program: Command): void {
             pairs.push(...test.slice(0, limit ?? test.length));
           }
           const { loss, perplexity } = await tr2.translationEvalLoss(t, pairs);
-          const hyps = await tr2.translateMany(t, pairs.map((p) => p.src), { beam: num('--beam', o.beam, true) });
+          const hyps = (await tr2.translateMany(t, pairs.map((p) => p.src), { beam: num('--beam', o.beam, true) })).map((h) => h.replace(/\s*[\r\n]+\s*/g, ' '));
           const refs = pairs.map((p) => p.tgt);
           if (o.out) {
             await mkdir(o.out, { recursive: true });
@@ -325,7 +325,37 @@ export function register(program: Command): void {
           qa.model.dispose();
         }
       }
-      throw new ConfigError(`unknown --task '${o.task}' for eval (translate, lm, qa)`, { field: '--task' });
+      if (o.task === 't5') {
+        const { readFile } = await import('node:fs/promises');
+        const { loadT5, t5Generate } = await import('./tasks/t5.js');
+        const { DEFAULT_HELDOUT_BOOKS, loadBiblePairs, splitByBooks } = await import('./tasks/translate.js');
+        const t5 = await loadT5(o.model);
+        try {
+          // t5.json (written by saveT5) names the held-out books; without it, the defaults.
+          const meta = await readFile(join(o.model, 't5.json'), 'utf8').then((t) => JSON.parse(t) as { heldOutBooks?: unknown }, () => ({ heldOutBooks: undefined }));
+          const books = Array.isArray(meta.heldOutBooks) && meta.heldOutBooks.every((b) => typeof b === 'string') ? (meta.heldOutBooks as string[]) : [...DEFAULT_HELDOUT_BOOKS];
+          const { test } = splitByBooks(await loadBiblePairs(), books);
+          const pairs = test.slice(0, limit ?? test.length);
+          const hyps: string[] = [];
+          // One hypothesis per line: a newline the model generates becomes a space.
+          for (const p of pairs) hyps.push((await t5Generate(t5, p.src, { beam: num('--beam', o.beam, true) })).replace(/\s*[\r\n]+\s*/g, ' '));
+          const refs = pairs.map((p) => p.tgt);
+          if (o.out) {
+            await mkdir(o.out, { recursive: true });
+            await writeFileAtomic(join(o.out, 'hypotheses.txt'), hyps.join('\n') + '\n');
+            await writeFileAtomic(join(o.out, 'references.txt'), refs.join('\n') + '\n');
+          }
+          const bleu = sc.bleu ? sc.bleu(hyps, refs) : null;
+          const chrf = sc.chrf ? sc.chrf(hyps, refs) : null;
+          return {
+            json: { task: o.task, model: o.model, heldOutBooks: books, sentences: pairs.length, bleu, chrf },
+            human: `held-out ${books.join(', ')} (${pairs.length} verses): ${bleu !== null ? `BLEU ${bleu.toFixed(2)}  chrF ${chrf?.toFixed(2)}` : 'no BLEU/chrF metric registered; score the written files with `llm eval bleu` / `llm eval chrf`'}`,
+          };
+        } finally {
+          t5.model.dispose();
+        }
+      }
+      throw new ConfigError(`unknown --task '${o.task}' for eval (translate, t5, lm, qa)`, { field: '--task' });
     },
   );
 

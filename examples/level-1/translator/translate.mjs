@@ -6,14 +6,14 @@
 // tokenizer.json, translator.json, loss.svg, attention.svg, hypotheses.txt).
 //
 //   pnpm --filter @llm/core --filter @llm/tokenize --filter @llm/eval --filter @llm/transformer build
-//   node examples/level-1/translator/translate.mjs [--steps 1200] [--vocab 4000] [--d-model 128] [--layers 2] [--beam 4]
+//   node examples/level-1/translator/translate.mjs [--steps 1500] [--vocab 2000] [--d-model 128] [--layers 2] [--beam 4]
 //        [--domain bible|libreoffice|both] [--eval-pairs 150] [--out DIR]
 // Scores BLEU/chrF on the held-out pairs of both corpora (in-domain and cross-domain).
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { initBackend, writeFileAtomic } from '../../../packages/core/dist/index.js';
 import { corpusBleu, corpusChrf } from '../../../packages/eval/dist/index.js';
-import { crossAttention, loadDomainSplit, parseTranslatorDomain, saveTranslator, trainTranslator, translateMany, writeHeatmapSvg } from '../../../packages/transformer/dist/index.js';
+import { crossAttention, evenlySpaced, loadDomainSplit, parseTranslatorDomain, saveTranslator, trainTranslator, translateMany, writeHeatmapSvg } from '../../../packages/transformer/dist/index.js';
 
 const args = process.argv.slice(2);
 const opt = (name, dflt) => { const i = args.indexOf(name); return i >= 0 ? args[i + 1] : dflt; };
@@ -28,8 +28,8 @@ const load0 = loadavg()[0];
 const cpu0 = process.cpuUsage();
 const t0 = performance.now();
 const t = await trainTranslator({
-  steps: num('--steps', 1200), dModel: num('--d-model', 128), heads: num('--heads', 4), layers: num('--layers', 2), dFf: num('--d-ff', 512),
-  vocabSize: num('--vocab', 4000), batchSize: num('--batch', 32), lr: num('--lr', 2e-3), maxLen: num('--max-len', 40), seed: num('--seed', 0),
+  steps: num('--steps', 1500), dModel: num('--d-model', 128), heads: num('--heads', 4), layers: num('--layers', 2), dFf: num('--d-ff', 512),
+  vocabSize: num('--vocab', 2000), batchSize: num('--batch', 32), lr: num('--lr', 2e-3), maxLen: num('--max-len', 40), seed: num('--seed', 0),
   heldOutBooks: opt('--held-out', 'Ruth,Jonah').split(','), domain, log: (l) => console.log(l),
 });
 const trainSec = (performance.now() - t0) / 1000;
@@ -45,8 +45,7 @@ let hyps = [];
 for (const d of ['bible', 'libreoffice']) {
   const own = t.test.filter((p) => (p.domain ?? 'bible') === d);
   const held = own.length ? own : (await loadDomainSplit(d, { heldOutBooks: t.meta.heldOutBooks })).test;
-  const stride = Math.max(1, Math.floor(held.length / evalLimit)); // spread over the held-out books/pages
-  const pairs = held.filter((_, i) => i % stride === 0).slice(0, evalLimit);
+  const pairs = evenlySpaced(held, evalLimit); // spread over the held-out books/pages
   const h = (await translateMany(t, pairs.map((p) => p.src), { beam })).map((x) => x.replace(/\s*[\r\n]+\s*/g, ' ')); // one per line
   const refs = [pairs.map((p) => p.tgt)];
   const copy = pairs.map((p) => p.src);

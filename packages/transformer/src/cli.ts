@@ -270,7 +270,7 @@ export function register(program: Command): void {
           const pairs: import('./tasks/translate.js').ParallelPair[] = [];
           for (const d of domain === 'both' ? (['bible', 'libreoffice'] as const) : [domain]) {
             const { test } = await tr2.loadDomainSplit(d, { heldOutBooks: t.meta.heldOutBooks, pageTestFraction: t.meta.pageTestFraction });
-            pairs.push(...test.slice(0, limit ?? test.length));
+            pairs.push(...(limit === undefined ? test : tr2.evenlySpaced(test, limit)));
           }
           const { loss, perplexity } = await tr2.translationEvalLoss(t, pairs);
           const hyps = (await tr2.translateMany(t, pairs.map((p) => p.src), { beam: num('--beam', o.beam, true) })).map((h) => h.replace(/\s*[\r\n]+\s*/g, ' '));

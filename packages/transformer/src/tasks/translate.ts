@@ -112,6 +112,16 @@ export async function loadDomainSplit(domain: TranslationDomain, options: { held
   throw new ConfigError(`unknown domain '${String(domain)}' (bible, libreoffice)`, { field: 'domain' });
 }
 
+/**
+ * At most `n` items spread evenly over `items` (every `floor(len / n)`-th, from the first), so a
+ * limited evaluation covers every held-out book or page rather than the first few.
+ */
+export function evenlySpaced<T>(items: readonly T[], n: number): T[] {
+  if (!(n >= 1)) return [];
+  const stride = Math.max(1, Math.floor(items.length / n));
+  return items.filter((_, i) => i % stride === 0).slice(0, n);
+}
+
 /** Parse a `--domain` value (`bible`, `libreoffice` or `both`); anything else is a `ConfigError`. */
 export function parseTranslatorDomain(value: string): TranslatorDomain {
   if ((TRANSLATOR_DOMAINS as readonly string[]).includes(value)) return value as TranslatorDomain;
@@ -142,6 +152,7 @@ export interface TranslatorOptions {
   maxLen?: number;
   /** Use at most this many training pairs (default all that fit `maxLen`). */
   maxTrainPairs?: number;
+  /** Optimizer steps (default 1500: BLEU 7.3 on Ruth+Jonah, see examples/level-1/translator). */
   steps?: number;
   batchSize?: number;
   lr?: number;
@@ -209,7 +220,7 @@ export function translationLoss(model: Seq2SeqTransformer, batch: ReadonlyArray<
  */
 export async function trainTranslator(options: TranslatorOptions = {}): Promise<Translator & { curve: CurvePoint[]; seconds: number; test: ParallelPair[] }> {
   const o = {
-    vocabSize: 2000, dModel: 128, heads: 4, layers: 2, dFf: 512, dropout: 0.1, maxLen: 40, steps: 600, batchSize: 32, lr: 2e-3,
+    vocabSize: 2000, dModel: 128, heads: 4, layers: 2, dFf: 512, dropout: 0.1, maxLen: 40, steps: 1500, batchSize: 32, lr: 2e-3,
     labelSmoothing: 0.1, evalPairs: 64, seed: 0, ...options,
   };
   const heldOut = [...(options.heldOutBooks ?? DEFAULT_HELDOUT_BOOKS)];

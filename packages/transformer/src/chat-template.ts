@@ -20,7 +20,7 @@ export interface ChatTemplate {
 export const CHATML_TEMPLATE =
   "{% for message in messages %}{{ '<|im_start|>' + message['role'] + '\\n' + message['content'] + '<|im_end|>' + '\\n' }}{% endfor %}{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}";
 
-/** A chat message as a template sees it: any role name (`tool_response`, …), string content. */
+/** A chat message as a template sees it, with a free-form role name (`tool_response`, …) and string content. */
 export interface TemplateMessage {
   role: string;
   content: string;

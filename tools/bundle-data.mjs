@@ -15,7 +15,7 @@ const sets = [
   { name: 'austen', kind: 'text', dir: 'corpora/janeausten', description: "Jane Austen's six novels, one line of the book per line", license: 'public domain (texts); r-cran-janeaustenr, MIT', source: 'Debian r-cran-janeaustenr 1.0.0-1' },
   { name: 'gutenberg', kind: 'text', dir: 'corpora/gutenberg', description: 'Great Expectations, The War of the Worlds, Twenty Thousand Leagues Under the Sea', license: 'public domain (texts); r-cran-tidytext, MIT', source: 'Debian r-cran-tidytext 0.4.1-1 extdata/books.rda' },
   { name: 'bible-es-en', kind: 'tsv', files: ['parallel/bible-es-en.tsv'], header: true, columns: ['ref', 'es_rv1909', 'en_kjv', 'en_web'], description: 'Verse-aligned Bible: Spanish Reina-Valera 1909, English KJV and WEB', license: 'public domain', source: 'Debian sword-text-sparv, sword-text-kjv, sword-text-web (mod2imp)' },
-  { name: 'libreoffice-es-en', kind: 'tsv', files: ['parallel/libreoffice-help-es-en.tsv'], header: false, columns: ['en', 'es', 'id'], description: 'LibreOffice help paragraphs aligned by paragraph id (English, Spanish, id)', license: 'MPL-2.0', source: 'Debian libreoffice-help-en-us + libreoffice-help-es 7.4.7' },
+  { name: 'libreoffice-es-en', kind: 'tsv', files: ['parallel/libreoffice-help-es-en.tsv'], header: false, columns: ['en', 'es', 'id'], description: 'LibreOffice help paragraphs aligned by paragraph id (English, Spanish, id)', license: 'MPL-2.0', source: 'Debian libreoffice-help-en-us + libreoffice-help-es 7.4.7', notice: 'parallel/NOTICE-libreoffice-help.md' },
   { name: 'fine-foods', kind: 'tsv', files: ['classification/fine-foods-train.tsv'], header: true, columns: ['product', 'review', 'score'], description: "Product reviews labelled 'great' (5 stars) or 'other'", license: 'MIT (r-cran-modeldata); data from Amazon Fine Food Reviews, McAuley & Leskovec (SNAP)', source: 'Debian r-cran-modeldata 1.1.0 training_data' },
   { name: 'analogies', kind: 'analogies', files: ['embeddings/analogies.txt'], description: "Word-analogy questions in word2vec's questions-words.txt format", license: 'WordNet 3.0 licence (BSD-like); GPL-2+ (miscfiles, bsdgames)', source: 'WordNet 3.0 (wordnet-base), miscfiles, bsdgames' },
   { name: 'faq-squad', kind: 'squad', files: ['qa/faq-squad-train.json', 'qa/faq-squad-dev.json'], description: 'SQuAD v1.1-layout QA over the Python FAQ and the Debian FAQ (train and dev)', license: 'PSF-2.0 (Python FAQ); GPL-2+ (Debian FAQ)', source: 'Debian python3.11-doc, debian-faq' },
@@ -37,11 +37,31 @@ function countItems(kind, buf, set) {
   return lines.length;
 }
 
+// Licence notices written beside the files they cover (MPL-2.0 asks that recipients be told the
+// licence and where the Source Code Form is).
+const NOTICES = {
+  'parallel/NOTICE-libreoffice-help.md': "# LibreOffice help (es ↔ en) — licence notice\n\n`libreoffice-help-es-en.tsv.gz` (30,958 paragraph pairs: English, Spanish, paragraph id) is\nbundled whole: 1.7 MB gzipped. It is text of the LibreOffice help, extracted from the Debian\nbinary packages `libreoffice-help-en-us` and `libreoffice-help-es` 7.4.7 (built from Debian's\n`libreoffice` source package; the English help is LibreOffice's `helpcontent2`, the Spanish its\ntranslation), paragraphs aligned by their help id (`text/<module>/<page>.xhp#<par_id>`).\n\nThis Source Code Form is subject to the terms of the Mozilla Public License, v. 2.0. If a copy of\nthe MPL was not distributed with this file, You can obtain one at https://mozilla.org/MPL/2.0/.\n\nThe file is Covered Software in Source Code Form, redistributed unmodified apart from the\nextraction into tab-separated lines (no text was edited). Its source is the LibreOffice help\nsources (https://git.libreoffice.org/help, and the Debian source package above). The MPL-2.0\napplies to this file only; it does not extend to the code of this repository that reads it.\n\nCopyright: The Document Foundation and the LibreOffice contributors (see the help sources for\nthe authors of each page).\n",
+};
+// Appended to the copied README: what is bundled and under which notice.
+const README_BUNDLED = `
+## Bundled in this repository
+
+Every file above except the Debian PDFs is stored gzip-compressed in \`data/\` (\`data/manifest.json\`
+lists them; the readers in \`@llm/core\` decompress). The LibreOffice help pairs are bundled whole
+(1.7 MB gzipped) under the MPL-2.0; their notice and source are in
+\`data/parallel/NOTICE-libreoffice-help.md\`. The translator example uses them as its optional
+second domain (\`--domain libreoffice|both\`), holding out whole help pages.
+`;
+
 const manifest = { version: 1, generatedBy: 'tools/bundle-data.mjs', datasets: [] };
 for (const set of sets) {
   const files = set.files ?? readdirSync(join(src, set.dir)).filter((f) => (set.match ?? /\.txt$/).test(f)).sort().map((f) => `${set.dir}/${f}`);
   const entry = { name: set.name, kind: set.kind, description: set.description, license: set.license, source: set.source, files: [], items: 0, bytes: 0 };
   if (set.columns) { entry.columns = set.columns; entry.header = set.header; }
+  if (set.notice) {
+    entry.notice = set.notice;
+    writeFileSync(join(out, set.notice), NOTICES[set.notice]);
+  }
   for (const rel of files) {
     const buf = readFileSync(join(src, rel));
     const gz = set.kind === 'pdf' ? buf : gzipSync(buf, { level: 9 });
@@ -56,6 +76,6 @@ for (const set of sets) {
   console.log(`${set.name}: ${entry.files.length} file(s), ${entry.items} items, ${(entry.bytes / 1e6).toFixed(1)} MB`);
 }
 writeFileSync(join(out, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
-writeFileSync(join(out, 'README.md'), readFileSync(join(src, 'README.md')));
+writeFileSync(join(out, 'README.md'), readFileSync(join(src, 'README.md'), 'utf8').trimEnd() + '\n' + README_BUNDLED);
 const total = readdirSync(out, { recursive: true }).map((f) => join(out, f)).filter((f) => statSync(f).isFile()).reduce((a, f) => a + statSync(f).size, 0);
 console.log(`data/ holds ${(total / 1e6).toFixed(1)} MB`);

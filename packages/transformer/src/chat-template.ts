@@ -20,15 +20,67 @@ export interface ChatTemplate {
 export const CHATML_TEMPLATE =
   "{% for message in messages %}{{ '<|im_start|>' + message['role'] + '\\n' + message['content'] + '<|im_end|>' + '\\n' }}{% endfor %}{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}";
 
-/** Render `messages` with a template. */
-export function renderChatTemplate(template: ChatTemplate, messages: readonly ChatMessage[], options: { addGenerationPrompt?: boolean } = {}): string {
-  let t: Template;
+/** A chat message as a template sees it, with a free-form role name (`tool_response`, …) and string content. */
+export interface TemplateMessage {
+  role: string;
+  content: string;
+}
+
+/** Options of {@link renderChatTemplate}. */
+export interface RenderChatOptions {
+  /** Append the assistant header the model continues from (default true). */
+  addGenerationPrompt?: boolean;
+  /**
+   * `auto` (default) does what llama.cpp does: when the template ignores or rejects a system
+   * message ({@link supportsSystemRole} is false), a leading system message is merged into the
+   * next message as `system + "\n" + content` (or dropped when it is alone). `keep` passes the
+   * messages unchanged (what transformers' `apply_chat_template` does).
+   */
+  systemRole?: 'auto' | 'keep';
+  /** Extra template variables, e.g. `{ tools: [] }` for tool-use templates that loop over `tools`. */
+  context?: Record<string, unknown>;
+}
+
+function parseTemplate(source: string): Template {
   try {
-    t = new Template(template.source);
+    return new Template(source);
   } catch (err) {
     throw new FormatError('chat_template', `cannot parse the Jinja template (${(err as Error).message})`, { field: 'chat_template' }, { cause: err });
   }
-  return t.render({ ...template.variables, messages: messages.map((m) => ({ ...m })), add_generation_prompt: options.addGenerationPrompt ?? true });
+}
+
+const SYSTEM_PROBE = 'System message \u0001probe';
+
+/**
+ * Whether a template renders a leading system message: a probe conversation (system, user) is
+ * rendered and the system text must appear in the output; a template that throws on it (e.g.
+ * "System role not supported") does not support it. The same check as llama.cpp's template caps.
+ */
+export function supportsSystemRole(template: ChatTemplate, context: Record<string, unknown> = {}): boolean {
+  const t = parseTemplate(template.source);
+  try {
+    return t.render({ ...context, ...template.variables, messages: [{ role: 'system', content: SYSTEM_PROBE }, { role: 'user', content: 'User message' }], add_generation_prompt: true }).includes(SYSTEM_PROBE);
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Render `messages` with a template (the variables HF passes: `messages`,
+ * `add_generation_prompt`, plus the template's special tokens). A template that raises
+ * (`raise_exception`) or fails at run time is a `FormatError` naming the template error.
+ */
+export function renderChatTemplate(template: ChatTemplate, messages: readonly TemplateMessage[], options: RenderChatOptions = {}): string {
+  const t = parseTemplate(template.source);
+  let msgs = messages.map((m) => ({ ...m }));
+  if ((options.systemRole ?? 'auto') === 'auto' && msgs[0]?.role === 'system' && !supportsSystemRole(template, options.context)) {
+    msgs = msgs.length > 1 ? [{ ...msgs[1]!, content: `${msgs[0].content}\n${msgs[1]!.content}` }, ...msgs.slice(2)] : [];
+  }
+  try {
+    return t.render({ ...options.context, ...template.variables, messages: msgs, add_generation_prompt: options.addGenerationPrompt ?? true });
+  } catch (err) {
+    throw new FormatError('chat_template', `the template failed to render (${(err as Error).message})`, { field: 'chat_template' }, { cause: err });
+  }
 }
 
 function tokenString(v: unknown): string | undefined {

@@ -246,14 +246,15 @@ export function register(program: Command): void {
   );
 
   commandAction(
-    tr.command('eval').description('evaluate on the held-out split: translate (held-out books), lm (Austen tail), qa (FAQ dev set)')
+    tr.command('eval').description('evaluate on the held-out split: translate / t5 (held-out books; translate also help pages), lm (Austen tail), qa (FAQ dev set)')
       .requiredOption('--model <dir>', 'model folder')
-      .requiredOption('--task <task>', 'translate | lm | qa')
-      .option('--beam <n>', 'translate: beams', '4')
-      .option('--limit <n>', 'translate/qa: evaluate at most this many examples')
+      .requiredOption('--task <task>', 'translate | t5 | lm | qa')
+      .option('--beam <n>', 'translate/t5: beams', '4')
+      .option('--limit <n>', 'translate/qa: evaluate at most this many examples (per domain)')
+      .option('--domain <d>', "translate: held-out pairs of bible | libreoffice | both (default: the model's training domain)")
       .option('--out <dir>', 'write hypotheses/references or predictions here'),
     async (cmd: Command) => {
-      const o = cmd.opts<{ model: string; task: string; beam: string; limit?: string; out?: string }>();
+      const o = cmd.opts<{ model: string; task: string; beam: string; limit?: string; domain?: string; out?: string }>();
       const { initBackend, ConfigError, writeFileAtomic, writeJsonAtomic } = await import('@llm/core');
       const { join } = await import('node:path');
       const { mkdir } = await import('node:fs/promises');
@@ -265,10 +266,14 @@ export function register(program: Command): void {
         const tr2 = await import('./tasks/translate.js');
         const t = await tr2.loadTranslator(o.model);
         try {
-          const { test } = tr2.splitByBooks(await tr2.loadBiblePairs(), t.meta.heldOutBooks);
-          const pairs = test.slice(0, limit ?? test.length);
+          const domain = tr2.parseTranslatorDomain(o.domain ?? t.meta.domain ?? 'bible');
+          const pairs: import('./tasks/translate.js').ParallelPair[] = [];
+          for (const d of domain === 'both' ? (['bible', 'libreoffice'] as const) : [domain]) {
+            const { test } = await tr2.loadDomainSplit(d, { heldOutBooks: t.meta.heldOutBooks, pageTestFraction: t.meta.pageTestFraction });
+            pairs.push(...(limit === undefined ? test : tr2.evenlySpaced(test, limit)));
+          }
           const { loss, perplexity } = await tr2.translationEvalLoss(t, pairs);
-          const hyps = await tr2.translateMany(t, pairs.map((p) => p.src), { beam: num('--beam', o.beam, true) });
+          const hyps = (await tr2.translateMany(t, pairs.map((p) => p.src), { beam: num('--beam', o.beam, true) })).map((h) => h.replace(/\s*[\r\n]+\s*/g, ' '));
           const refs = pairs.map((p) => p.tgt);
           if (o.out) {
             await mkdir(o.out, { recursive: true });
@@ -277,8 +282,9 @@ export function register(program: Command): void {
           }
           const bleu = sc.bleu ? sc.bleu(hyps, refs) : null;
           const chrf = sc.chrf ? sc.chrf(hyps, refs) : null;
-          const json = { task: o.task, model: o.model, heldOutBooks: t.meta.heldOutBooks, sentences: pairs.length, loss, perplexity, bleu, chrf };
-          const human = [`held-out ${t.meta.heldOutBooks.join(', ')} (${pairs.length} verses): loss ${loss.toFixed(3)}, perplexity ${perplexity.toFixed(2)}`, bleu !== null ? `BLEU ${bleu.toFixed(2)}  chrF ${chrf?.toFixed(2)}` : 'BLEU/chrF: no metric registered; score the written files with `llm eval bleu` / `llm eval chrf`'];
+          const json = { task: o.task, model: o.model, domain, heldOutBooks: t.meta.heldOutBooks, sentences: pairs.length, loss, perplexity, bleu, chrf };
+          const what = domain === 'libreoffice' ? 'held-out help pages' : `held-out ${t.meta.heldOutBooks.join(', ')}${domain === 'both' ? ' + help pages' : ''}`;
+          const human = [`${what} (${pairs.length} pairs): loss ${loss.toFixed(3)}, perplexity ${perplexity.toFixed(2)}`, bleu !== null ? `BLEU ${bleu.toFixed(2)}  chrF ${chrf?.toFixed(2)}` : 'BLEU/chrF: no metric registered; score the written files with `llm eval bleu` / `llm eval chrf`'];
           return { json, human };
         } finally {
           t.model.dispose();
@@ -319,7 +325,37 @@ export function register(program: Command): void {
           qa.model.dispose();
         }
       }
-      throw new ConfigError(`unknown --task '${o.task}' for eval (translate, lm, qa)`, { field: '--task' });
+      if (o.task === 't5') {
+        const { readFile } = await import('node:fs/promises');
+        const { loadT5, t5Generate } = await import('./tasks/t5.js');
+        const { DEFAULT_HELDOUT_BOOKS, loadBiblePairs, splitByBooks } = await import('./tasks/translate.js');
+        const t5 = await loadT5(o.model);
+        try {
+          // t5.json (written by saveT5) names the held-out books; without it, the defaults.
+          const meta = await readFile(join(o.model, 't5.json'), 'utf8').then((t) => JSON.parse(t) as { heldOutBooks?: unknown }, () => ({ heldOutBooks: undefined }));
+          const books = Array.isArray(meta.heldOutBooks) && meta.heldOutBooks.every((b) => typeof b === 'string') ? (meta.heldOutBooks as string[]) : [...DEFAULT_HELDOUT_BOOKS];
+          const { test } = splitByBooks(await loadBiblePairs(), books);
+          const pairs = test.slice(0, limit ?? test.length);
+          const hyps: string[] = [];
+          // One hypothesis per line: a newline the model generates becomes a space.
+          for (const p of pairs) hyps.push((await t5Generate(t5, p.src, { beam: num('--beam', o.beam, true) })).replace(/\s*[\r\n]+\s*/g, ' '));
+          const refs = pairs.map((p) => p.tgt);
+          if (o.out) {
+            await mkdir(o.out, { recursive: true });
+            await writeFileAtomic(join(o.out, 'hypotheses.txt'), hyps.join('\n') + '\n');
+            await writeFileAtomic(join(o.out, 'references.txt'), refs.join('\n') + '\n');
+          }
+          const bleu = sc.bleu ? sc.bleu(hyps, refs) : null;
+          const chrf = sc.chrf ? sc.chrf(hyps, refs) : null;
+          return {
+            json: { task: o.task, model: o.model, heldOutBooks: books, sentences: pairs.length, bleu, chrf },
+            human: `held-out ${books.join(', ')} (${pairs.length} verses): ${bleu !== null ? `BLEU ${bleu.toFixed(2)}  chrF ${chrf?.toFixed(2)}` : 'no BLEU/chrF metric registered; score the written files with `llm eval bleu` / `llm eval chrf`'}`,
+          };
+        } finally {
+          t5.model.dispose();
+        }
+      }
+      throw new ConfigError(`unknown --task '${o.task}' for eval (translate, t5, lm, qa)`, { field: '--task' });
     },
   );
 

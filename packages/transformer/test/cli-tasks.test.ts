@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { initBackend } from '@llm/core';
 import { runCli } from './helpers.js';
-import { parseSquad, saveBertQa, saveTranslator, setTaskScorers, trainBertQa, trainTranslator, type ParallelPair } from '../src/index.js';
+import { parseSquad, saveBertQa, saveT5, saveTranslator, setTaskScorers, trainBertQa, trainT5, trainTranslator, type ParallelPair } from '../src/index.js';
 
 const run = runCli;
 
@@ -47,6 +47,24 @@ describe('llm transformer task commands', () => {
     expect((await run(['qa', '--model', join(dir, 'qa'), '--data', join(dir, 'squad.json')])).code).toBe(2);
     expect((await run(['qa', '--model', join(dir, 'qa'), '--question', 'x'])).code).toBe(2);
   }, 30_000);
+
+  it('eval --task translate rejects an unknown --domain as a user error', async () => {
+    const r = await run(['eval', '--model', join(dir, 'tr'), '--task', 'translate', '--domain', 'news']);
+    expect(r.code).toBe(2);
+  }, 30_000);
+
+  it('eval --task t5: the held-out books of t5.json, hypotheses and references written', async () => {
+    const pairs: ParallelPair[] = ['casa', 'perro', 'gato', 'agua'].map((w, i) => ({ ref: `T 1:${i}`, book: 'T', src: `el ${w}`, tgt: `the ${['house', 'dog', 'cat', 'water'][i]}` }));
+    const t = await trainT5({ pairs, heldOutBooks: [], vocabSize: 280, dModel: 16, heads: 2, layers: 1, dFf: 32, steps: 2, batchSize: 4, evalPairs: 2 });
+    await saveT5(join(dir, 't5'), t, { heldOutBooks: ['Jonah'] });
+    t.model.dispose();
+    const out = join(dir, 't5-eval');
+    const r = await run(['eval', '--model', join(dir, 't5'), '--task', 't5', '--limit', '2', '--beam', '1', '--out', out]);
+    expect(r.code).toBe(0);
+    expect(r.json).toMatchObject({ task: 't5', heldOutBooks: ['Jonah'], sentences: 2 });
+    expect((await readFile(join(out, 'references.txt'), 'utf8')).split('\n')[0]).toMatch(/Jonah|Yahweh|word/);
+    expect((await readFile(join(out, 'hypotheses.txt'), 'utf8')).split('\n')).toHaveLength(3);
+  }, 60_000);
 
   it('train rejects an unknown task as a user error', async () => {
     expect((await run(['train', '--task', 'nope', '--out', join(dir, 'x')])).code).toBe(2);

@@ -39,6 +39,8 @@ export interface DatasetInfo {
   columns?: string[];
   /** Whether the TSV's first line is a header. */
   header?: boolean;
+  /** Licence notice shipped beside the files (path relative to the data folder), where the licence asks for one. */
+  notice?: string;
 }
 
 interface Manifest {

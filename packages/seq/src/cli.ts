@@ -34,9 +34,10 @@ function num(v: string, name: string): number {
 async function loadSplits(o: DataOpts, signal: AbortSignal): Promise<Splits> {
   const data = await import('./data.js');
   const sources = [o.data, o.dataset, o.imdb].filter((s) => s !== undefined);
-  if (sources.length !== 1) throw new ConfigError('give exactly one of --data FILE.tsv, --dataset fine-foods, --imdb DIR', { field: 'data' });
+  if (sources.length !== 1) throw new ConfigError('give exactly one of --data FILE.tsv, --dataset fine-foods|spam-assassin, --imdb DIR', { field: 'data' });
   if (o.dataset !== undefined) {
-    if (o.dataset !== 'fine-foods') throw new ConfigError(`--dataset knows 'fine-foods' (for another TSV use --data), got '${o.dataset}'`, { field: 'dataset' });
+    if (o.dataset === 'spam-assassin') return data.loadSpamAssassin({ signal });
+    if (o.dataset !== 'fine-foods') throw new ConfigError(`--dataset knows 'fine-foods' and 'spam-assassin' (for another TSV use --data), got '${o.dataset}'`, { field: 'dataset' });
     return data.loadFineFoods({ signal });
   }
   if (o.imdb !== undefined) {
@@ -64,7 +65,7 @@ function dataOptions(cmd: Command): Command {
   return cmd
     .option('--data <file>', 'TSV with a header line (split 80/10/10 by a hash of the text unless --dev is given)')
     .option('--dev <file>', 'a separate dev TSV')
-    .option('--dataset <name>', "a bundled dataset: 'fine-foods'")
+    .option('--dataset <name>', "a bundled dataset: 'fine-foods' (reviews, great/other) or 'spam-assassin' (e-mails, ham/spam)")
     .option('--imdb <dir>', 'the IMDB layout: DIR/{train,test}/{pos,neg}/*.txt')
     .option('--text-col <name>', 'text column', 'review')
     .option('--label-col <name>', 'label column', 'score');
@@ -85,7 +86,7 @@ export function register(program: Command): void {
     .option('--layers <n>', 'stacked layers', '1')
     .option('--hidden <n>', 'hidden units', '64')
     .option('--embedding-dim <n>', 'embedding size', '64')
-    .option('--pooling <p>', 'last | mean | max', 'max')
+    .option('--pooling <p>', 'last | mean | max | maxmean', 'max')
     .option('--max-length <n>', 'tokens per text', '120')
     .option('--dropout <p>', 'dropout between layers and before the dense layer', '0.2')
     .option('--epochs <n>', 'epochs', '6')

@@ -1,7 +1,8 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { InputError, NotFoundError, datasetRows, hashSplit, readTsv, throwIfAborted } from '@llm/core';
+import { FormatError, InputError, NotFoundError, datasetFiles, datasetRows, hashSplit, readJsonl, readTsv, throwIfAborted } from '@llm/core';
+import { emailText } from './email.js';
 import type { LabelledText } from './train.js';
 
 /**
@@ -74,4 +75,38 @@ export async function readImdbFolder(dir: string, split: 'train' | 'test', optio
     }
   }
   return out;
+}
+
+/** One e-mail of the bundled SpamAssassin corpus, as stored in `data/classification/spam-assassin.jsonl.gz`. */
+export interface SpamAssassinRecord {
+  /** `easy-ham-1`, `easy-ham-2`, `hard-ham-1`, `spam-1` or `spam-2`. */
+  group: string;
+  id: string;
+  label: 'ham' | 'spam';
+  /** The e-mail: its reader-facing and MIME headers, a blank line, the (cut) body. */
+  message: string;
+}
+
+/** Read the bundled SpamAssassin records (6,046 e-mails), checking each line's fields. */
+export async function readSpamAssassin(options: { signal?: AbortSignal; file?: string } = {}): Promise<SpamAssassinRecord[]> {
+  const file = options.file ?? datasetFiles('spam-assassin')[0]!;
+  const out: SpamAssassinRecord[] = [];
+  for await (const { value, lineNo } of readJsonl<Partial<SpamAssassinRecord>>(file, { signal: options.signal })) {
+    for (const f of ['group', 'id', 'message'] as const) {
+      if (typeof value[f] !== 'string') throw new FormatError('spam-assassin jsonl', `field '${f}' must be a string`, { file, line: lineNo, field: f });
+    }
+    if (value.label !== 'ham' && value.label !== 'spam') throw new FormatError('spam-assassin jsonl', `label must be 'ham' or 'spam', got ${JSON.stringify(value.label)}`, { file, line: lineNo, field: 'label' });
+    out.push(value as SpamAssassinRecord);
+  }
+  return out;
+}
+
+/**
+ * The bundled SpamAssassin e-mails (`ham` vs `spam`) as train/dev/test: each e-mail parsed
+ * ({@link emailText}: subject + readable body, MIME decoded, HTML stripped; no transport headers)
+ * and split by a hash of its text, about 80/10/10 (identical messages land together).
+ */
+export async function loadSpamAssassin(options: { signal?: AbortSignal } = {}): Promise<Splits> {
+  const rows = (await readSpamAssassin(options)).map((r) => ({ text: emailText(r.message), label: r.label }));
+  return splitByHash(rows);
 }

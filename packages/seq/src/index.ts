@@ -12,5 +12,6 @@ export * from './classifier.js';
 export * from './metrics.js';
 export * from './train.js';
 export * from './data.js';
+export * from './email.js';
 export * from './fast.js';
 export * from './bow.js';

@@ -153,18 +153,23 @@ export async function evaluateClassifier(model: RecurrentClassifier, rows: reado
     return y;
   });
   const bs = options.batchSize ?? 64;
-  const predicted: number[] = [];
+  // Batches of similar lengths (sorted by token count), so little time goes into padding; the
+  // predictions go back to row order.
+  const ids = rows.map((r) => model.tokenize(r.text));
+  const order = Array.from(ids.keys()).sort((a, b) => ids[a]!.length - ids[b]!.length || a - b);
+  const predicted = new Array<number>(rows.length);
   let lossSum = 0;
-  for (let i = 0; i < rows.length; i += bs) {
+  for (let i = 0; i < order.length; i += bs) {
     throwIfAborted(options.signal);
-    const chunk = rows.slice(i, i + bs);
-    const batch = model.encodeBatch(chunk.map((r) => r.text));
-    const y = Int32Array.from(gold.slice(i, i + bs));
+    const chunk = order.slice(i, i + bs);
+    const batch = model.batchFromIds(chunk.map((k) => ids[k]!));
+    const y = Int32Array.from(chunk, (k) => gold[k]!);
     const logits = model.logits(batch);
     const loss = weightedCrossEntropy(logits, y, options.classWeights);
     const am = tf.argMax(logits, 1);
     lossSum += (await loss.data())[0]! * chunk.length;
-    predicted.push(...Array.from(await am.data()));
+    const p = await am.data();
+    chunk.forEach((k, j) => { predicted[k] = p[j]!; });
     tf.dispose([logits, loss, am]);
   }
   return { ...classificationReport(gold, predicted, labels), loss: rows.length ? lossSum / rows.length : 0, predicted };

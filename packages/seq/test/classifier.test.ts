@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CancelledError, ConfigError, InputError, initBackend } from '@llm/core';
 import {
-  RecurrentClassifier, WordTokenizer, bucketedBatches, classificationReport, loadFineFoods, readImdbFolder, readLabelledTsv,
+  RecurrentClassifier, WordTokenizer, bucketedBatches, evaluateClassifier, classificationReport, loadFineFoods, readImdbFolder, readLabelledTsv,
   trainClassifier, type LabelledText, type Splits,
 } from '../src/index.js';
 import { Rng } from '@llm/core';
@@ -115,13 +115,41 @@ describe('trainClassifier', () => {
   });
 
   it('trains every cell, bidirectional and stacked, with each pooling, and balanced class weights', async () => {
-    for (const [cell, bidirectional, pooling, numLayers] of [['gru', true, 'last', 2], ['rnn', false, 'mean', 1], ['lstm', true, 'max', 1]] as const) {
+    for (const [cell, bidirectional, pooling, numLayers] of [['gru', true, 'last', 2], ['rnn', false, 'mean', 1], ['lstm', true, 'max', 1], ['lstm', false, 'maxmean', 1]] as const) {
       const r = await trainClassifier({ ...small, model: { ...MODEL, cell, bidirectional, pooling, numLayers }, epochs: 1, maxSteps: 3, classWeights: 'balanced', batchSize: 16 });
       expect(r.classWeights[0]).not.toBeCloseTo(r.classWeights[1]!, 3);
       expect(r.history[0]!.step).toBe(3);
       expect(Number.isFinite(r.history[0]!.trainLoss)).toBe(true);
       r.model.dispose();
     }
+  });
+
+  it('maxmean pooling feeds [max | mean] over the true steps to the dense layer, whatever the padding', async () => {
+    const tok = WordTokenizer.build(['a b c d e f'], { minCount: 1 });
+    const m = RecurrentClassifier.create({ labels: ['x', 'y'], cell: 'gru', embeddingDim: 3, hiddenSize: 2, bidirectional: true, pooling: 'maxmean' }, tok, { seed: 3 });
+    expect(m.fcWeight.shape).toEqual([2, 8]); // 2 directions × 2 hidden × (max, mean)
+    const texts = ['a b c d e', 'f c'];
+    const batch = m.encodeBatch(texts);
+    const joint = await m.logits(batch).array();
+    // Each text alone (no padding) gives the same logits as inside the padded batch.
+    for (let b = 0; b < texts.length; b++) {
+      const alone = await m.logits(m.encodeBatch([texts[b]!])).array();
+      for (let c = 0; c < 2; c++) expect(alone[0]![c]!).toBeCloseTo(joint[b]![c]!, 5);
+    }
+    // By hand from the RNN outputs: max and mean over the 2 true steps of the short text.
+    const ids = m.encodeBatch([texts[1]!]);
+    const { tf } = await import('@llm/core');
+    const seq = m.rnn.forward(tf.gather(m.embedding, tf.tensor2d(ids.ids, [1, ids.width], 'int32')) as never, { lengths: ids.lengths, returnSequences: true }).output!;
+    const o = (await seq.array()) as number[][][];
+    const feats = [0, 1, 2, 3].map((j) => Math.max(o[0]![0]![j]!, o[0]![1]![j]!)).concat([0, 1, 2, 3].map((j) => (o[0]![0]![j]! + o[0]![1]![j]!) / 2));
+    const W = (await m.fcWeight.array()) as number[][];
+    const bias = (await m.fcBias.array()) as number[];
+    for (let c = 0; c < 2; c++) expect(W[c]!.reduce((a, w, j) => a + w * feats[j]!, bias[c]!)).toBeCloseTo(joint[1]![c]!, 5);
+    // evaluateClassifier batches by length but returns predictions in row order.
+    const rows = ['a b c d e f a b', 'c', 'd e f', 'b a', 'f f f f f f f f f f'].map((text) => ({ text, label: 'x' }));
+    const ev = await evaluateClassifier(m, rows, { batchSize: 2 });
+    expect(ev.predicted).toEqual((await m.predict(rows.map((r) => r.text))).map((p) => m.config.labels.indexOf(p.label)));
+    m.dispose();
   });
 
   it('initialises the embedding from pre-trained word vectors', async () => {

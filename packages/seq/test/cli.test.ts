@@ -63,5 +63,8 @@ describe('llm seq', () => {
     expect(JSON.parse(r.out.at(-1)!).error.code).toBe('E_CONFIG');
     const m = await run(['seq', 'predict', '--model', join(tmp, 'missing'), '--in', 'x.tsv', '--json']);
     expect(m.code).toBe(2);
+    const d = await run(['seq', 'eval', '--dataset', 'imdb', '--model', join(tmp, 'x'), '--json']);
+    expect(d.code).toBe(2);
+    expect(JSON.parse(d.out.at(-1)!).error.message).toContain("'spam-assassin'");
   });
 });

@@ -18,6 +18,7 @@ import { join } from 'node:path';
 import { initBackend } from '../../../packages/core/dist/index.js';
 import { LlamaCppModel, convertHfLlama } from '../../../packages/quant/dist/index.js';
 import { CHATML_TEMPLATE, fewShotMessages, fewShotPrompt, loadChatTemplate, loadLanguageModel, renderChatTemplate, zeroShotPrompt } from '../../../packages/transformer/dist/index.js';
+import { format, instruction, shots, tests } from '../prompting/austen-characters.mjs';
 
 const args = process.argv.slice(2);
 const opt = (name, dflt) => { const i = args.indexOf(`--${name}`); return i >= 0 ? args[i + 1] : dflt; };
@@ -60,17 +61,6 @@ for (const type of ['F32', 'Q8_0']) {
 }
 
 // 1. The chat template, rendered on both sides.
-const instruction = 'Name the Jane Austen novel each character comes from.';
-const shots = [
-  { input: 'Elizabeth Bennet', output: 'Pride and Prejudice' },
-  { input: 'Anne Elliot', output: 'Persuasion' },
-  { input: 'Catherine Morland', output: 'Northanger Abbey' },
-];
-const tests = [
-  { input: 'Emma Woodhouse', output: 'Emma' }, { input: 'Fanny Price', output: 'Mansfield Park' },
-  { input: 'Elinor Dashwood', output: 'Sense and Sensibility' }, { input: 'Mr. Darcy', output: 'Pride and Prejudice' },
-  { input: 'Captain Wentworth', output: 'Persuasion' }, { input: 'Mr. Knightley', output: 'Emma' },
-];
 const messages = [{ role: 'system', content: instruction }, ...fewShotMessages(shots, tests[0].input).filter((m) => m.role !== 'system')];
 const oursChat = renderChatTemplate(await loadChatTemplate(dir), messages, { addGenerationPrompt: true });
 const llamaChat = ggufs.F32.applyChatTemplate(messages, { addGenerationPrompt: true });
@@ -79,7 +69,7 @@ console.log(`--- the same conversation rendered by node-llama-cpp from the GGUF'
 if (llamaChat !== oursChat) console.log(llamaChat);
 
 // 2. Zero-shot and few-shot prompts, greedy, on each engine.
-const fmt = { instruction, inputLabel: 'Character:', outputLabel: 'Novel:' };
+
 const norm = (s) => s.trim().split('\n')[0].trim();
 const gen = { maxTokens: 16, temperature: 0 };
 const engines = { 'ours (TS, f32)': ours, 'llama.cpp F32': ggufs.F32, 'llama.cpp Q8_0': ggufs.Q8_0 };
@@ -100,8 +90,8 @@ const texts = {};
 // Plain continuation of Austen-like openings: what a base model is good at (no "correct" answer).
 const openings = ['It is a truth universally acknowledged', 'Emma Woodhouse, handsome, clever, and rich,', 'Mr. Darcy', 'The family of Dashwood', 'Sir Walter Elliot', 'No one who had ever seen Catherine Morland'];
 const suites = [
-  ['zero-shot', (t) => zeroShotPrompt(t.input, fmt), tests],
-  ['few-shot', (t) => fewShotPrompt(shots, t.input, fmt), tests],
+  ['zero-shot', (t) => zeroShotPrompt(t.input, format), tests],
+  ['few-shot', (t) => fewShotPrompt(shots, t.input, format), tests],
   ['continue', (t) => t.input, openings.map((o) => ({ input: o, output: '\u0000' }))],
 ];
 for (const [mode, build, items] of suites) {

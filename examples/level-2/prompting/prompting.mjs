@@ -10,25 +10,15 @@ import { join } from 'node:path';
 import { existsSync } from 'node:fs';
 import { initBackend } from '../../../packages/core/dist/index.js';
 import { CHATML_TEMPLATE, OpenAiCompatibleClient, fewShotMessages, fewShotPrompt, loadAustenGpt, renderChatTemplate, sampleText, zeroShotPrompt } from '../../../packages/transformer/dist/index.js';
+import { format, instruction, shots, tests } from './austen-characters.mjs';
 
 const args = process.argv.slice(2);
 const opt = (name, dflt) => { const i = args.indexOf(name); return i >= 0 ? args[i + 1] : dflt; };
 const modelDir = opt('--model', join(process.cwd(), 'artifacts', 'gpt-austen'));
 const endpoint = opt('--endpoint', undefined);
 
-const instruction = 'Name the Jane Austen novel each character comes from.';
-const shots = [
-  { input: 'Elizabeth Bennet', output: 'Pride and Prejudice' },
-  { input: 'Anne Elliot', output: 'Persuasion' },
-  { input: 'Catherine Morland', output: 'Northanger Abbey' },
-];
-const tests = [
-  { input: 'Emma Woodhouse', output: 'Emma' }, { input: 'Fanny Price', output: 'Mansfield Park' },
-  { input: 'Elinor Dashwood', output: 'Sense and Sensibility' }, { input: 'Mr. Darcy', output: 'Pride and Prejudice' },
-  { input: 'Captain Wentworth', output: 'Persuasion' }, { input: 'Mr. Knightley', output: 'Emma' },
-];
-const fmt = { instruction, inputLabel: 'Character:', outputLabel: 'Novel:' };
-console.log('--- few-shot text prompt (base model) ---\n' + fewShotPrompt(shots, tests[0].input, fmt));
+
+console.log('--- few-shot text prompt (base model) ---\n' + fewShotPrompt(shots, tests[0].input, format));
 console.log('\n--- the same as chat messages through the ChatML template (@huggingface/jinja) ---\n' + renderChatTemplate({ source: CHATML_TEMPLATE, variables: {} }, fewShotMessages(shots, tests[0].input, instruction), { addGenerationPrompt: true }));
 
 const norm = (s) => s.trim().split('\n')[0].trim().toLowerCase();
@@ -49,8 +39,8 @@ if (existsSync(join(modelDir, 'model.safetensors'))) {
   await initBackend();
   const g = await loadAustenGpt(modelDir);
   console.log(`\nlocal base model ${modelDir} (greedy):`);
-  results.localZeroShot = await score('Austen GPT zero-shot', (t) => sampleText(g, zeroShotPrompt(t.input, fmt), { maxTokens: 24, temperature: 0 }));
-  results.localFewShot = await score('Austen GPT few-shot', (t) => sampleText(g, fewShotPrompt(shots, t.input, fmt), { maxTokens: 24, temperature: 0 }));
+  results.localZeroShot = await score('Austen GPT zero-shot', (t) => sampleText(g, zeroShotPrompt(t.input, format), { maxTokens: 24, temperature: 0 }));
+  results.localFewShot = await score('Austen GPT few-shot', (t) => sampleText(g, fewShotPrompt(shots, t.input, format), { maxTokens: 24, temperature: 0 }));
   g.model.dispose();
 } else console.log(`\n(no ${modelDir}: run examples/level-2/gpt-austen first)`);
 if (endpoint) {
@@ -58,8 +48,8 @@ if (endpoint) {
   console.log(`\nendpoint ${endpoint}:`);
   if (opt('--endpoint-mode', 'chat') === 'completions') {
     // A base model behind the endpoint: the plain-text prompts through /v1/completions.
-    results.endpointZeroShot = await score('endpoint zero-shot', (t) => c.complete(zeroShotPrompt(t.input, fmt), { maxTokens: 16 }));
-    results.endpointFewShot = await score('endpoint few-shot', (t) => c.complete(fewShotPrompt(shots, t.input, fmt), { maxTokens: 16 }));
+    results.endpointZeroShot = await score('endpoint zero-shot', (t) => c.complete(zeroShotPrompt(t.input, format), { maxTokens: 16 }));
+    results.endpointFewShot = await score('endpoint few-shot', (t) => c.complete(fewShotPrompt(shots, t.input, format), { maxTokens: 16 }));
   } else {
     results.endpointZeroShot = await score('endpoint zero-shot', (t) => c.chat(fewShotMessages([], t.input, instruction), { maxTokens: 16 }));
     results.endpointFewShot = await score('endpoint few-shot', (t) => c.chat(fewShotMessages(shots, t.input, instruction), { maxTokens: 16 }));

@@ -23,6 +23,25 @@ function parseIds(s: string): number[] {
   return ids;
 }
 
+/**
+ * Score translations with the registered BLEU/chrF (null without `@llm/eval`) and, with `out`, write
+ * one hypothesis and one reference per line (a newline the model generates becomes a space).
+ */
+async function scoreTranslations(hypotheses: readonly string[], refs: readonly string[], out: string | undefined): Promise<{ bleu: number | null; chrf: number | null }> {
+  const { writeFileAtomic } = await import('@llm/core');
+  const { taskScorers } = await import('./tasks/scorers.js');
+  const hyps = hypotheses.map((h) => h.replace(/\s*[\r\n]+\s*/g, ' '));
+  if (out) {
+    const { join } = await import('node:path');
+    const { mkdir } = await import('node:fs/promises');
+    await mkdir(out, { recursive: true });
+    await writeFileAtomic(join(out, 'hypotheses.txt'), hyps.join('\n') + '\n');
+    await writeFileAtomic(join(out, 'references.txt'), refs.join('\n') + '\n');
+  }
+  const sc = taskScorers();
+  return { bleu: sc.bleu ? sc.bleu(hyps, [...refs]) : null, chrf: sc.chrf ? sc.chrf(hyps, [...refs]) : null };
+}
+
 function num(name: string, v: string | undefined, int = false): number | undefined {
   if (v === undefined) return undefined;
   const n = Number(v);
@@ -273,15 +292,8 @@ export function register(program: Command): void {
             pairs.push(...(limit === undefined ? test : tr2.evenlySpaced(test, limit)));
           }
           const { loss, perplexity } = await tr2.translationEvalLoss(t, pairs);
-          const hyps = (await tr2.translateMany(t, pairs.map((p) => p.src), { beam: num('--beam', o.beam, true) })).map((h) => h.replace(/\s*[\r\n]+\s*/g, ' '));
-          const refs = pairs.map((p) => p.tgt);
-          if (o.out) {
-            await mkdir(o.out, { recursive: true });
-            await writeFileAtomic(join(o.out, 'hypotheses.txt'), hyps.join('\n') + '\n');
-            await writeFileAtomic(join(o.out, 'references.txt'), refs.join('\n') + '\n');
-          }
-          const bleu = sc.bleu ? sc.bleu(hyps, refs) : null;
-          const chrf = sc.chrf ? sc.chrf(hyps, refs) : null;
+          const hyps = await tr2.translateMany(t, pairs.map((p) => p.src), { beam: num('--beam', o.beam, true) });
+          const { bleu, chrf } = await scoreTranslations(hyps, pairs.map((p) => p.tgt), o.out);
           const json = { task: o.task, model: o.model, domain, heldOutBooks: t.meta.heldOutBooks, sentences: pairs.length, loss, perplexity, bleu, chrf };
           const what = domain === 'libreoffice' ? 'held-out help pages' : `held-out ${t.meta.heldOutBooks.join(', ')}${domain === 'both' ? ' + help pages' : ''}`;
           const human = [`${what} (${pairs.length} pairs): loss ${loss.toFixed(3)}, perplexity ${perplexity.toFixed(2)}`, bleu !== null ? `BLEU ${bleu.toFixed(2)}  chrF ${chrf?.toFixed(2)}` : 'BLEU/chrF: no metric registered; score the written files with `llm eval bleu` / `llm eval chrf`'];
@@ -337,16 +349,8 @@ export function register(program: Command): void {
           const { test } = splitByBooks(await loadBiblePairs(), books);
           const pairs = test.slice(0, limit ?? test.length);
           const hyps: string[] = [];
-          // One hypothesis per line: a newline the model generates becomes a space.
-          for (const p of pairs) hyps.push((await t5Generate(t5, p.src, { beam: num('--beam', o.beam, true) })).replace(/\s*[\r\n]+\s*/g, ' '));
-          const refs = pairs.map((p) => p.tgt);
-          if (o.out) {
-            await mkdir(o.out, { recursive: true });
-            await writeFileAtomic(join(o.out, 'hypotheses.txt'), hyps.join('\n') + '\n');
-            await writeFileAtomic(join(o.out, 'references.txt'), refs.join('\n') + '\n');
-          }
-          const bleu = sc.bleu ? sc.bleu(hyps, refs) : null;
-          const chrf = sc.chrf ? sc.chrf(hyps, refs) : null;
+          for (const p of pairs) hyps.push(await t5Generate(t5, p.src, { beam: num('--beam', o.beam, true) }));
+          const { bleu, chrf } = await scoreTranslations(hyps, pairs.map((p) => p.tgt), o.out);
           return {
             json: { task: o.task, model: o.model, heldOutBooks: books, sentences: pairs.length, bleu, chrf },
             human: `held-out ${books.join(', ')} (${pairs.length} verses): ${bleu !== null ? `BLEU ${bleu.toFixed(2)}  chrF ${chrf?.toFixed(2)}` : 'no BLEU/chrF metric registered; score the written files with `llm eval bleu` / `llm eval chrf`'}`,

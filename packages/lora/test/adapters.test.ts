@@ -3,29 +3,21 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { initBackend, readSafetensors, tf } from '@llm/core';
+import { initBackend, tf } from '@llm/core';
 import { causalLmLoss, AdamW, trainStep, loadCausalLM, type Llama } from '@llm/transformer';
 import { QuantizedLinear } from '@llm/quant';
 import { LoraAdapters, loadAdapter, loraConfig } from '../src/index.js';
+import { loadExpected, maxDiff } from './helpers.js';
 
 const peft = fileURLToPath(new URL('../../../fixtures/reference/peft/', import.meta.url));
 let expected: Map<string, Float32Array>;
 let ids: number[][];
 let mask: number[][];
 
-function maxDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]! - b[i]!));
-  return m;
-}
 
 beforeAll(async () => {
   await initBackend();
-  const ref = await readSafetensors(join(peft, 'expected.safetensors'));
-  expected = new Map([...ref.tensors].map(([k, v]) => [k, v.data as Float32Array]));
-  const inputs = JSON.parse(ref.metadata.inputs!) as { input_ids: number[][]; attention_mask: number[][] };
-  ids = inputs.input_ids;
-  mask = inputs.attention_mask;
+  ({ expected, ids, mask } = await loadExpected(peft));
 });
 
 describe('LoRA on a LLaMA base, against PEFT 0.21', () => {

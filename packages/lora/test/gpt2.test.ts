@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { ConfigError, initBackend, readSafetensors, tf } from '@llm/core';
 import { AdamW, causalLmLoss, loadCausalLM, trainStep, type Gpt2 } from '@llm/transformer';
 import { defaultTargetModules, LoraAdapters, linearModules, loraConfig } from '../src/index.js';
+import { loadExpected, maxDiff } from './helpers.js';
 
 // tools/golden/lora/make_fixtures.py: LoRA on GPT-2's Conv1D projections with PEFT's fan_in_fan_out
 // semantics, and QLoRA over the transposed (nn.Linear-layout) NF4 weights, in plain torch.
@@ -14,19 +15,12 @@ const gpt2 = fileURLToPath(new URL('../../transformer/fixtures/gpt2/', import.me
 let expected: Map<string, Float32Array>;
 let ids: number[][];
 
-function maxDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]! - b[i]!));
-  return m;
-}
 
 const logits = (m: Gpt2) => tf.tidy(() => m.forward(ids).dataSync() as Float32Array);
 
 beforeAll(async () => {
   await initBackend();
-  const ref = await readSafetensors(join(fixture, 'expected.safetensors'));
-  expected = new Map([...ref.tensors].map(([k, v]) => [k, v.data as Float32Array]));
-  ids = (JSON.parse(ref.metadata.inputs!) as { input_ids: number[][] }).input_ids;
+  ({ expected, ids } = await loadExpected(fixture));
 });
 
 describe('LoRA and QLoRA on GPT-2 Conv1D weights (fan_in_fan_out)', () => {

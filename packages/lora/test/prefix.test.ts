@@ -3,9 +3,10 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ConfigError, initBackend, readSafetensors, tf } from '@llm/core';
+import { ConfigError, initBackend, tf } from '@llm/core';
 import { AdamW, crossEntropy, loadCausalLM, type Gpt2, type Llama } from '@llm/transformer';
 import { PrefixTuning, loadAdapter } from '../src/index.js';
+import { loadExpected, maxDiff } from './helpers.js';
 
 // tools/golden/lora/make_fixtures.py: PEFT's PREFIX_TUNING layout (GQA geometry, view/permute of
 // prompt_embeddings into per-layer past keys/values) applied in plain torch to the PEFT fixture's LLaMA.
@@ -16,17 +17,10 @@ let expected: Map<string, Float32Array>;
 let ids: number[][];
 let mask: number[][];
 
-function maxDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]! - b[i]!));
-  return m;
-}
 
 beforeAll(async () => {
   await initBackend();
-  const ref = await readSafetensors(join(fixture, 'expected.safetensors'));
-  expected = new Map([...ref.tensors].map(([k, v]) => [k, v.data as Float32Array]));
-  ({ input_ids: ids, attention_mask: mask } = JSON.parse(ref.metadata.inputs!) as { input_ids: number[][]; attention_mask: number[][] });
+  ({ expected, ids, mask } = await loadExpected(fixture));
 });
 
 describe('prefix tuning (PEFT PREFIX_TUNING)', () => {

@@ -10,10 +10,11 @@
  * Besides wall time, each side's CPU time per step (all its threads) is reported: on a loaded
  * machine it is the steadier measure of the work done (run with LLM_NATIVE_THREADS=1 and
  * --torch-threads 1 to compare single-thread efficiency).
- * PyTorch runs with 1 and 2 threads (torch.set_num_threads(n), OPENBLAS_NUM_THREADS=n; --torch-threads),
+ * PyTorch runs with 1 and 2 threads (torch.set_num_threads(n), OPENBLAS_NUM_THREADS=n) and as 1x2 (torch 1 thread,
+ * OpenBLAS 2 threads: the fair 2-core peer for Debian's torch) (--torch-threads),
  * ours on the active backend (native: 2 threads). The ratio is our speed over torch's (>1: faster).
  *
- *   node benchmarks/native/train-parity.mjs [gpt|lstm|both] [--rounds 3] [--steps 2] [--root DIR] [--torch-threads 1,2]
+ *   node benchmarks/native/train-parity.mjs [gpt|lstm|both] [--rounds 3] [--steps 2] [--root DIR] [--torch-threads 1,2,1x2]
  *
  * `--root` imports the built packages of another checkout (e.g. the tree before a change).
  */
@@ -30,11 +31,15 @@ const root = resolve(arg('root', join(here, '..', '..')));
 const which = process.argv[2] && !process.argv[2].startsWith('--') ? process.argv[2] : 'both';
 const ROUNDS = Number(arg('rounds', '3'));
 const STEPS = Number(arg('steps', '2'));
-const PEER_THREADS = arg('torch-threads', '1,2').split(',').map(Number);
+// Peer configurations: "n" = torch n threads with OpenBLAS n threads; "txb" = torch t threads with
+// OpenBLAS b threads ("1x2" is the fair 2-core peer on Debian's torch, whose matmuls run in OpenBLAS).
+const PEER_THREADS = arg('torch-threads', '1,2,1x2').split(',');
+const torchThreads = (spec) => Number(String(spec).split('x')[0]);
+const blasThreads = (spec) => Number(String(spec).split('x')[1] ?? String(spec).split('x')[0]);
 const { initBackend, tf, Rng } = await import(join(root, 'packages/core/dist/index.js'));
 const report = await initBackend();
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const torchEnv = (n) => ({ ...process.env, OPENBLAS_NUM_THREADS: String(n), OMP_NUM_THREADS: String(n), MKL_NUM_THREADS: String(n) });
+const torchEnv = (spec) => ({ ...process.env, OPENBLAS_NUM_THREADS: String(blasThreads(spec)), OMP_NUM_THREADS: String(torchThreads(spec)), MKL_NUM_THREADS: String(blasThreads(spec)) });
 const results = {};
 
 /** Median wall ms and CPU ms (this process, all threads) per step. */
@@ -106,7 +111,7 @@ print(json.dumps({"median_ms": sorted(tr)[len(tr)//2], "cpu_ms": sorted(cpu)[len
     const b = Array.from({ length: B }, () => Array.from({ length: T + 1 }, () => rng.int(cfg.vocabSize)));
     trainStep(model, opt, 1, () => causalLmLoss(model, b), { maxGradNorm: 1 });
   }, (n) => {
-    const r = spawnSync('/usr/bin/python3', ['-c', py, String(n)], { encoding: 'utf8', env: torchEnv(n) });
+    const r = spawnSync('/usr/bin/python3', ['-c', py, String(torchThreads(n))], { encoding: 'utf8', env: torchEnv(n) });
     if (r.status !== 0) throw new Error(`torch GPT peer failed: ${r.stderr.slice(-400)}`);
     const j = JSON.parse(r.stdout.trim().split('\n').pop());
     return { wall: j.median_ms, cpu: j.cpu_ms };
@@ -151,7 +156,7 @@ print(json.dumps({"median_ms": sorted(tr)[len(tr)//2], "cpu_ms": sorted(cpu)[len
     value.dataSync();
     tf.dispose([value, ...Object.values(grads)]);
   }, (n) => {
-    const r = spawnSync('/usr/bin/python3', ['-c', lstmPy, String(n)], { encoding: 'utf8', env: torchEnv(n) });
+    const r = spawnSync('/usr/bin/python3', ['-c', lstmPy, String(torchThreads(n))], { encoding: 'utf8', env: torchEnv(n) });
     if (r.status !== 0) throw new Error(`torch LSTM peer failed: ${r.stderr.slice(-400)}`);
     const j = JSON.parse(r.stdout.trim().split('\n').pop());
     return { wall: j.median_ms, cpu: j.cpu_ms };
@@ -161,7 +166,7 @@ print(json.dumps({"median_ms": sorted(tr)[len(tr)//2], "cpu_ms": sorted(cpu)[len
 
 console.log(`backend '${report.active}' (${root}); PyTorch CPU with ${PEER_THREADS.join(' and ')} thread(s); medians over ${ROUNDS} interleaved rounds of ${STEPS} steps`);
 for (const [k, r] of Object.entries(results)) {
-  const peers = PEER_THREADS.map((n) => `torch ${n}T ${r[`torch${n}Ms`].toFixed(0).padStart(6)} ms (ours speed ×${r[`ratio${n}`].toFixed(2)}, CPU-time ratio ×${r[`cpuRatio${n}`].toFixed(2)})`).join('   ');
+  const peers = PEER_THREADS.map((n) => `torch ${n.includes('x') ? `${torchThreads(n)}T+BLAS${blasThreads(n)}` : `${n}T`} ${r[`torch${n}Ms`].toFixed(0).padStart(6)} ms (ours speed ×${r[`ratio${n}`].toFixed(2)}, CPU-time ratio ×${r[`cpuRatio${n}`].toFixed(2)})`).join('   ');
   console.log(`${k.padEnd(5)} ours ${r.oursMs.toFixed(0).padStart(6)} ms/step (${r.oursCpuMs.toFixed(0)} CPU ms)   ${peers}`);
 }
 console.log(JSON.stringify({ backend: report.active, root, rounds: ROUNDS, steps: STEPS, results }));

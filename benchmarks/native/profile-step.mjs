@@ -11,10 +11,11 @@
  */
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { gptWorkload, lstmWorkload } from './workloads.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..', '..');
-const { initBackend, tf, Rng, loadNativeAddon } = await import(join(root, 'packages/core/dist/index.js'));
+const { initBackend, tf, loadNativeAddon } = await import(join(root, 'packages/core/dist/index.js'));
 const arg = (name, def) => {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 ? process.argv[i + 1] : def;
@@ -83,33 +84,12 @@ async function profile(label, step) {
 }
 
 if (which === 'gpt' || which === 'both') {
-  const { Gpt2, AdamW, causalLmLoss, trainStep } = await import(join(root, 'packages/transformer/dist/index.js'));
-  const cfg = { vocabSize: 8192, nPositions: 128, nEmbd: 256, nLayer: 6, nHead: 8, nInner: 1024, activation: 'gelu_new', layerNormEps: 1e-5, dropout: 0 };
-  const B = 16, T = 128;
-  const model = new Gpt2(cfg).initRandom(0);
-  const rng = new Rng(1);
-  const opt = new AdamW({ lr: 1e-4 });
-  await profile(`GPT 6×256 ctx ${T} batch ${B} train step`, () => {
-    const b = Array.from({ length: B }, () => Array.from({ length: T + 1 }, () => rng.int(cfg.vocabSize)));
-    trainStep(model, opt, 1, () => causalLmLoss(model, b), { maxGradNorm: 1 });
-  });
-  model.dispose();
+  const w = await gptWorkload(root);
+  await profile(`GPT 6×256 ctx ${w.T} batch ${w.B} train step`, w.step);
+  w.dispose();
 }
 if (which === 'lstm' || which === 'both') {
-  const { RecurrentClassifier, WordTokenizer, weightedCrossEntropy } = await import(join(root, 'packages/seq/dist/index.js'));
-  const V = 5000, E = 128, H = 128, T = 200, B = 32;
-  const words = ['[PAD]', '[UNK]', ...Array.from({ length: V - 2 }, (_, i) => `w${i}`)];
-  const model = RecurrentClassifier.create({ labels: ['a', 'b'], cell: 'lstm', embeddingDim: E, hiddenSize: H, pooling: 'last', maxLength: T, dropout: 0 }, new WordTokenizer(words), { seed: 0 });
-  const rng = new Rng(1);
-  const ids = new Int32Array(B * T).map(() => 1 + rng.int(V - 1));
-  const batch = { ids, lengths: new Array(B).fill(T), width: T };
-  const y = Int32Array.from({ length: B }, () => rng.int(2));
-  const vars = model.namedParameters().map(([, v]) => v);
-  const opt = tf.train.adam(1e-3);
-  await profile(`LSTM classifier E${E} H${H} T${T} batch ${B} train step`, () => {
-    const { value, grads } = tf.variableGrads(() => weightedCrossEntropy(model.logits(batch), y), vars);
-    opt.applyGradients(vars.map((v) => ({ name: v.name, tensor: grads[v.name] })));
-    value.dataSync();
-    tf.dispose([value, ...Object.values(grads)]);
-  });
+  const w = await lstmWorkload(root);
+  await profile(`LSTM classifier E${w.E} H${w.H} T${w.T} batch ${w.B} train step`, w.step);
+  w.dispose();
 }

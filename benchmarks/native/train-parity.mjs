@@ -21,6 +21,7 @@
 import { spawnSync } from 'node:child_process';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { gptWorkload, lstmWorkload } from './workloads.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const arg = (name, def) => {
@@ -36,7 +37,7 @@ const STEPS = Number(arg('steps', '2'));
 const PEER_THREADS = arg('torch-threads', '1,2,1x2').split(',');
 const torchThreads = (spec) => Number(String(spec).split('x')[0]);
 const blasThreads = (spec) => Number(String(spec).split('x')[1] ?? String(spec).split('x')[0]);
-const { initBackend, tf, Rng } = await import(join(root, 'packages/core/dist/index.js'));
+const { initBackend } = await import(join(root, 'packages/core/dist/index.js'));
 const report = await initBackend();
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const torchEnv = (spec) => ({ ...process.env, OPENBLAS_NUM_THREADS: String(blasThreads(spec)), OMP_NUM_THREADS: String(torchThreads(spec)), MKL_NUM_THREADS: String(blasThreads(spec)) });
@@ -83,12 +84,8 @@ async function parity(name, oursStep, torchMs) {
 }
 
 if (which === 'gpt' || which === 'both') {
-  const { Gpt2, AdamW, causalLmLoss, trainStep } = await import(join(root, 'packages/transformer/dist/index.js'));
-  const cfg = { vocabSize: 8192, nPositions: 128, nEmbd: 256, nLayer: 6, nHead: 8, nInner: 1024, activation: 'gelu_new', layerNormEps: 1e-5, dropout: 0 };
-  const B = 16, T = 128;
-  const model = new Gpt2(cfg).initRandom(0);
-  const rng = new Rng(1);
-  const opt = new AdamW({ lr: 1e-4 });
+  const w = await gptWorkload(root);
+  const { B, T } = w;
   const py = `
 import sys, time, json, torch
 sys.dont_write_bytecode = True
@@ -107,30 +104,19 @@ for r in range(${STEPS} + 1):
     if r: tr.append((time.perf_counter() - t0) * 1000); cpu.append((time.process_time() - c0) * 1000)
 print(json.dumps({"median_ms": sorted(tr)[len(tr)//2], "cpu_ms": sorted(cpu)[len(cpu)//2], "threads": torch.get_num_threads(), "torch": torch.__version__}))
 `;
-  await parity('gpt', () => {
-    const b = Array.from({ length: B }, () => Array.from({ length: T + 1 }, () => rng.int(cfg.vocabSize)));
-    trainStep(model, opt, 1, () => causalLmLoss(model, b), { maxGradNorm: 1 });
-  }, (n) => {
+  await parity('gpt', w.step, (n) => {
     const r = spawnSync('/usr/bin/python3', ['-c', py, String(torchThreads(n))], { encoding: 'utf8', env: torchEnv(n) });
     if (r.status !== 0) throw new Error(`torch GPT peer failed: ${r.stderr.slice(-400)}`);
     const j = JSON.parse(r.stdout.trim().split('\n').pop());
     return { wall: j.median_ms, cpu: j.cpu_ms };
   });
   results.gpt.tokensPerStep = B * T;
-  model.dispose();
+  w.dispose();
 }
 
 if (which === 'lstm' || which === 'both') {
-  const { RecurrentClassifier, WordTokenizer, weightedCrossEntropy } = await import(join(root, 'packages/seq/dist/index.js'));
-  const V = 5000, E = 128, H = 128, T = 200, B = 32;
-  const words = ['[PAD]', '[UNK]', ...Array.from({ length: V - 2 }, (_, i) => `w${i}`)];
-  const model = RecurrentClassifier.create({ labels: ['a', 'b'], cell: 'lstm', embeddingDim: E, hiddenSize: H, pooling: 'last', maxLength: T, dropout: 0 }, new WordTokenizer(words), { seed: 0 });
-  const rng = new Rng(1);
-  const ids = new Int32Array(B * T).map(() => 1 + rng.int(V - 1));
-  const batch = { ids, lengths: new Array(B).fill(T), width: T };
-  const y = Int32Array.from({ length: B }, () => rng.int(2));
-  const vars = model.namedParameters().map(([, v]) => v);
-  const opt = tf.train.adam(1e-3);
+  const w = await lstmWorkload(root);
+  const { V, E, H, T, B } = w;
   // The model of benchmarks/seq/torch_lstm_step.py, timed with wall and CPU time.
   const lstmPy = `
 import sys, time, json, torch
@@ -150,18 +136,14 @@ for r in range(${Math.max(STEPS, 3)} + 2):
     if r >= 2: tr.append((time.perf_counter() - t0) * 1000); cpu.append((time.process_time() - c0) * 1000)
 print(json.dumps({"median_ms": sorted(tr)[len(tr)//2], "cpu_ms": sorted(cpu)[len(cpu)//2], "torch": torch.__version__}))
 `;
-  await parity('lstm', () => {
-    const { value, grads } = tf.variableGrads(() => weightedCrossEntropy(model.logits(batch), y), vars);
-    opt.applyGradients(vars.map((v) => ({ name: v.name, tensor: grads[v.name] })));
-    value.dataSync();
-    tf.dispose([value, ...Object.values(grads)]);
-  }, (n) => {
+  await parity('lstm', w.step, (n) => {
     const r = spawnSync('/usr/bin/python3', ['-c', lstmPy, String(torchThreads(n))], { encoding: 'utf8', env: torchEnv(n) });
     if (r.status !== 0) throw new Error(`torch LSTM peer failed: ${r.stderr.slice(-400)}`);
     const j = JSON.parse(r.stdout.trim().split('\n').pop());
     return { wall: j.median_ms, cpu: j.cpu_ms };
   });
   results.lstm.examplesPerStep = B;
+  w.dispose();
 }
 
 console.log(`backend '${report.active}' (${root}); PyTorch CPU with ${PEER_THREADS.join(' and ')} thread(s); medians over ${ROUNDS} interleaved rounds of ${STEPS} steps`);

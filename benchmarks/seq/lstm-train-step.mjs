@@ -2,7 +2,7 @@
 /**
  * Training throughput of the same classifier here and in PyTorch, in the same run:
  * Embedding(5000, 128) → LSTM(128 → 128) → Linear(128 → 2), batch 32 × 200 tokens, one Adam step
- * (forward, backward, update). Ours runs on @llm/core's backend (wasm here, one thread); the
+ * (forward, backward, update; benchmarks/native/workloads.mjs). Ours runs on @llm/core's backend; the
  * peer is Debian's python3-torch on the CPU with 1 thread (OPENBLAS_NUM_THREADS=1) and 2 threads.
  *
  *   pnpm --filter @llm/seq build && node benchmarks/seq/lstm-train-step.mjs [--steps 5] [--no-torch]
@@ -13,8 +13,8 @@
 import { spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { initBackend, tf, formatTable, Rng } from '../../packages/core/dist/index.js';
-import { RecurrentClassifier, WordTokenizer, weightedCrossEntropy, clipGradNorm } from '../../packages/seq/dist/index.js';
+import { initBackend, formatTable } from '../../packages/core/dist/index.js';
+import { lstmWorkload } from '../native/workloads.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const arg = (name, def) => {
@@ -23,7 +23,6 @@ const arg = (name, def) => {
 };
 const STEPS = Number(arg('steps', '5'));
 const WARMUP = 2;
-const V = 5000, E = 128, H = 128, T = 200, B = 32;
 
 const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -31,26 +30,15 @@ const median = (xs) => {
 };
 
 const report = await initBackend();
-const words = ['[PAD]', '[UNK]', ...Array.from({ length: V - 2 }, (_, i) => `w${i}`)];
-const tok = new WordTokenizer(words);
-const model = RecurrentClassifier.create({ labels: ['a', 'b'], cell: 'lstm', embeddingDim: E, hiddenSize: H, pooling: 'last', maxLength: T, dropout: 0 }, tok, { seed: 0 });
-const rng = new Rng(1);
-const ids = new Int32Array(B * T).map(() => 1 + rng.int(V - 1));
-const batch = { ids, lengths: new Array(B).fill(T), width: T };
-const y = Int32Array.from({ length: B }, () => rng.int(2));
-const vars = model.namedParameters().map(([, v]) => v);
-const opt = tf.train.adam(1e-3);
+const w = await lstmWorkload(join(here, '..', '..'));
+const { V, E, H, T, B } = w;
 const times = [];
 for (let i = 0; i < WARMUP + STEPS; i++) {
   const t0 = performance.now();
-  const { value, grads } = tf.variableGrads(() => weightedCrossEntropy(model.logits(batch), y), vars);
-  opt.applyGradients(vars.map((v) => ({ name: v.name, tensor: grads[v.name] })));
-  await value.data();
-  tf.dispose([value, ...Object.values(grads)]);
+  w.step();
   const dt = performance.now() - t0;
   if (i >= WARMUP) times.push(dt);
 }
-void clipGradNorm;
 const ours = median(times);
 const rows = [[`@llm/seq (${report.active})`, 1, ours.toFixed(0), (B / (ours / 1000)).toFixed(1), '1.00']];
 const json = { config: { V, E, H, T, B }, backend: report.active, ours: { median_ms: ours, times_ms: times }, torch: [] };

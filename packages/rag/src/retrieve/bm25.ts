@@ -20,13 +20,21 @@ export function stem(w: string): string {
   return s;
 }
 
-/** Tokens of a text for BM25. */
+/**
+ * Tokens of a text for BM25. A compound identifier (`apt-get`, `sources.list`, `libc6-dev`) gives
+ * its whole form and then each of its parts of two or more characters that is not a stop word
+ * (`apt-get` → `apt-get`, `apt`, `get`), so "on demand" meets "on-demand" and "divert" meets
+ * `dpkg-divert` while the whole identifier still matches best.
+ */
 export function bm25Tokens(text: string): string[] {
   const out: string[] = [];
   for (const m of text.toLowerCase().matchAll(/[\p{L}\p{N}]+(?:[._+-][\p{L}\p{N}]+)*/gu)) {
     const w = m[0];
     if (STOP.has(w)) continue;
     out.push(stem(w));
+    if (/[._+-]/.test(w)) {
+      for (const part of w.split(/[._+-]+/)) if (part.length > 1 && !STOP.has(part)) out.push(stem(part));
+    }
   }
   return out;
 }

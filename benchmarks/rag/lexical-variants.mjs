@@ -103,6 +103,8 @@ const D = new URL('../../packages/rag/data/', import.meta.url).pathname;
 const load = (f) => readFileSync(D + f, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
 export const ref = load('questions-debian-reference.jsonl');
 export const dev = ref.filter((q) => Number(q.id.slice(-3)) % 2 === 1);
+/** The factual tuning set (not the blind one). */
+export const fdev = load('questions-debian-reference-factual-dev.jsonl');
 const pdfs = datasetFiles('debian-pdfs');
 async function chunksOf(files) { const kb = await KnowledgeBase.open(mkdtempSync(join(tmpdir(), 'p-'))); await kb.ingest(files); const c = kb.store.allChunks(); kb.close(); return c; }
 export const refChunks = await chunksOf(pdfs.filter((p) => p.includes('reference')));
@@ -185,22 +187,41 @@ function signals(cfg) {
   const withHead = (rows, q) => { const qt = [...new Set(C.tok(q))]; const tot = qt.reduce((a, t) => a + C.bm.idf(t), 0) || 1; for (const r of rows) r.head = qt.reduce((a, t) => a + (htoks[r.d].has(t) ? C.bm.idf(t) : 0), 0) / tot; return rows; };
   const dev1 = dev.map((q) => ({ rows: withHead(features(C, q.question, 40), q.question), hit: (d) => ansHit(C)(q, d) }));
   const syn = [...synRef.queries.map((q) => ({ rows: features(S, q.question, 40), hit: (d) => relHit(q, d) })), ...synMg.queries.map((q) => ({ rows: features(M, q.question, 40), hit: (d) => relHit(q, d) }))];
-  return { dev: dev1, syn };
+  const fdev1 = fdev.map((q) => ({ rows: withHead(features(C, q.question, 40), q.question), hit: (d) => ansHit(C)(q, d) }));
+  return { dev: dev1, fdev: fdev1, syn };
 }
-function ev(set, W) { let h1 = 0, h5 = 0, mrr = 0; for (const x of set) { const i = rank(x.rows, W).slice(0, 10).findIndex(x.hit); if (i === 0) h1++; if (i >= 0 && i < 5) h5++; if (i >= 0) mrr += 1 / (i + 1); } const n = set.length; return { h1: h1 / n, h5: h5 / n, mrr: mrr / n }; }
-const show = (label, sig, W) => { const a = ev(sig.dev, W), b = ev(sig.syn, W); console.log(`${label.padEnd(44)} dev ${f(a.h1)} ${f(a.h5)} ${f(a.mrr)} | synthetic ${f(b.h1)} ${f(b.h5)} ${f(b.mrr)}`); };
-console.log(`dev ${dev.length} questions, synthetic ${synRef.queries.length + synMg.queries.length} queries; columns: hit@1 hit@5 MRR`);
+function order(rows, W) {
+  if (!W.mode) return rank(rows, W);
+  if (W.mode === 'gate') {
+    const lin = rank(rows, W.mix); // keep BM25's first result when it leads the second by more than tau
+    const b = [...rows].sort((x, y) => y.bm - x.bm || x.d - y.d);
+    return b.length > 1 && (b[0].bm - b[1].bm) / b[0].bm > W.tau ? [b[0].d, ...lin.filter((d) => d !== b[0].d)] : lin;
+  }
+  // 'rrf': reciprocal-rank fusion of the BM25 and window rankings
+  const s = new Map();
+  rank(rows, { bmn: 1 }).forEach((d, i) => s.set(d, (s.get(d) ?? 0) + W.a / (W.k + i + 1)));
+  rank(rows, { w2n: 1 }).forEach((d, i) => s.set(d, (s.get(d) ?? 0) + (1 - W.a) / (W.k + i + 1)));
+  return [...s.entries()].sort((x, y) => y[1] - x[1] || x[0] - y[0]).map((x) => x[0]);
+}
+function ev(set, W) { let h1 = 0, h5 = 0, mrr = 0; for (const x of set) { const i = order(x.rows, W).slice(0, 10).findIndex(x.hit); if (i === 0) h1++; if (i >= 0 && i < 5) h5++; if (i >= 0) mrr += 1 / (i + 1); } const n = set.length; return { h1: h1 / n, h5: h5 / n, mrr: mrr / n }; }
+const show = (label, sig, W) => { const a = ev(sig.dev, W), c = ev(sig.fdev, W), b = ev(sig.syn, W); console.log(`${label.padEnd(44)} dev ${f(a.h1)} ${f(a.h5)} ${f(a.mrr)} | factual-dev ${f(c.h1)} ${f(c.h5)} ${f(c.mrr)} | synthetic ${f(b.h1)} ${f(b.h5)} ${f(b.mrr)}`); };
+console.log(`paraphrased dev ${dev.length} questions, factual dev ${fdev.length}, synthetic ${synRef.queries.length + synMg.queries.length} queries; columns: hit@1 hit@5 MRR`);
 const DEF = { bmn: 0.3, w2n: 0.7 };
-for (const [label, cfg] of [['light stemmer, whole identifiers (before)', {}], ['+ identifier parts', { split: true }], ['+ identifier parts + Porter (kept)', { split: true, porter: true }]]) {
+for (const [label, cfg] of [['light stemmer, whole identifiers (kept)', {}], ['+ identifier parts', { split: true }], ['+ identifier parts + Porter', { split: true, porter: true }], ['Porter, whole identifiers', { porter: true }]]) {
   const sig = signals(cfg);
   show(`${label}: BM25`, sig, { bmn: 1 });
   show(`${label}: default`, sig, DEF);
 }
-for (const [k1, b] of [[0.9, 0.75], [1.5, 0.75], [2, 0.75], [1.2, 0.5], [1.2, 0.9]]) show(`k1 ${k1} b ${b}: default`, signals({ split: true, porter: true, k1, b }), DEF);
-const sig = signals({ split: true, porter: true });
+// The base tokenizer of the variants below: the light stemmer without identifier parts (what @llm/rag uses).
+const BASE = {};
+for (const [k1, b] of [[0.9, 0.75], [1.5, 0.75], [2, 0.75], [1.2, 0.5], [1.2, 0.9]]) show(`k1 ${k1} b ${b}: default`, signals({ ...BASE, k1, b }), DEF);
+const sig = signals(BASE);
 for (const [label, W] of [['weight 0.5', { bmn: 0.5, w2n: 0.5 }], ['weight 0.8', { bmn: 0.2, w2n: 0.8 }], ['window 1', { bmn: 0.3, w1n: 0.7 }], ['window 3', { bmn: 0.3, w3n: 0.7 }],
-  ['+ pair proximity 0.1', { ...DEF, pair: 0.1 }], ['+ coverage 0.1', { ...DEF, cov: 0.1 }], ['+ contents penalty 0.3', { ...DEF, toc: -0.3 }],
-  ['+ heading field 0.1', { ...DEF, head: 0.1 }], ['+ heading field 0.3', { ...DEF, head: 0.3 }]]) show(label, sig, W);
+  ['+ pair proximity 0.1', { ...DEF, pair: 0.1 }], ['+ pair proximity 0.2', { ...DEF, pair: 0.2 }], ['+ pair proximity 0.3', { ...DEF, pair: 0.3 }], ['+ coverage 0.1', { ...DEF, cov: 0.1 }], ['+ contents penalty 0.3', { ...DEF, toc: -0.3 }],
+  ['+ heading field 0.1', { ...DEF, head: 0.1 }], ['+ heading field 0.3', { ...DEF, head: 0.3 }],
+  ['weight 0.3', { bmn: 0.7, w2n: 0.3 }], ['weight 0.6', { bmn: 0.4, w2n: 0.6 }],
+  ['gate: keep BM25 first if it leads by 10%', { mode: 'gate', tau: 0.1, mix: DEF }], ['gate 20%', { mode: 'gate', tau: 0.2, mix: DEF }], ['gate 30%', { mode: 'gate', tau: 0.3, mix: DEF }],
+  ['RRF of BM25 and window ranks, k 60', { mode: 'rrf', k: 60, a: 0.5 }], ['RRF k 10', { mode: 'rrf', k: 10, a: 0.5 }], ['RRF k 10, BM25 share 0.3', { mode: 'rrf', k: 10, a: 0.3 }]]) show(label, sig, W);
 // A linear combination fitted on the synthetic queries (coordinate ascent on MRR), then checked on dev.
 const keys = ['bmn', 'w1n', 'w2n', 'w3n', 'cov', 'pair', 'toc'];
 let W = { ...DEF }; for (const k of keys) W[k] ??= 0;

@@ -1,45 +1,32 @@
 /**
  * Okapi BM25 over chunks, with an inverted index built in memory. Terms: lower-cased Unicode
- * letter/digit runs (compound identifiers also split into their parts), English stop words
- * removed, Porter-stemmed; all exposed so queries and documents are tokenised alike.
+ * letter/digit runs, English stop words removed, a light plural/suffix stemmer; all exposed so
+ * queries and documents are tokenised alike.
  */
-import { PorterStemmer } from '@llm/eval';
 
 const STOP = new Set(('a an and are as at be but by can do does for from has have how i if in into is it its may more most no not of on or our should so such than that the their them then there these they this to was we were what when where which who whom why will with would you your').split(' '));
 
-const porter = new PorterStemmer();
-const stemCache = new Map<string, string>();
-
-/**
- * The stemmer of {@link bm25Tokens}: Porter's algorithm (NLTK's variant, from `@llm/eval`) for
- * words of letters only, so "configure", "configured" and "configuration" meet at "configur";
- * anything holding a digit or punctuation (`libc6`, `ext4`, `apt-get`) is left as it is.
- */
+/** Light English stemmer: plural and common suffixes (enough for retrieval matching). */
 export function stem(w: string): string {
-  if (!/^\p{L}+$/u.test(w)) return w;
-  let s = stemCache.get(w);
-  if (s === undefined) {
-    s = porter.stem(w);
-    if (stemCache.size < 100_000) stemCache.set(w, s);
-  }
+  if (w.length <= 3) return w;
+  let s = w;
+  if (s.endsWith('ies') && s.length > 4) s = `${s.slice(0, -3)}y`;
+  else if (s.endsWith('sses')) s = s.slice(0, -2);
+  else if (s.endsWith('ing') && s.length > 5) s = s.slice(0, -3);
+  else if (s.endsWith('ed') && s.length > 4) s = s.slice(0, -2);
+  else if (s.endsWith('s') && !s.endsWith('ss') && !s.endsWith('us') && !s.endsWith('is')) s = s.slice(0, -1);
+  // A final silent e goes too, so "upgrade", "upgrades", "upgraded" and "upgrading" meet at "upgrad".
+  if (s.endsWith('e') && s.length > 4 && /[^aeiou]e$/.test(s)) s = s.slice(0, -1);
   return s;
 }
 
-/**
- * Tokens of a text for BM25. A compound identifier (`apt-get`, `sources.list`, `libc6-dev`) gives
- * its whole form and then each of its parts of two or more characters that is not a stop word
- * (`apt-get` → `apt-get`, `apt`, `get`), so "on demand" meets "on-demand" and "divert" meets
- * `dpkg-divert` while the whole identifier still matches best.
- */
+/** Tokens of a text for BM25. */
 export function bm25Tokens(text: string): string[] {
   const out: string[] = [];
   for (const m of text.toLowerCase().matchAll(/[\p{L}\p{N}]+(?:[._+-][\p{L}\p{N}]+)*/gu)) {
     const w = m[0];
     if (STOP.has(w)) continue;
     out.push(stem(w));
-    if (/[._+-]/.test(w)) {
-      for (const part of w.split(/[._+-]+/)) if (part.length > 1 && !STOP.has(part)) out.push(stem(part));
-    }
   }
   return out;
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Bm25Index, bm25Tokens, rerankBySentenceWindows, sentenceWindowScore, stripRunningHeaders } from '../src/index.js';
+import { Bm25Index, bm25Tokens, pairProximity, rerankBySentenceWindows, sentenceWindowScore, stripRunningHeaders } from '../src/index.js';
 
 describe('sentence-window lexical reranker', () => {
   const idf = () => 1;
@@ -27,6 +27,35 @@ describe('sentence-window lexical reranker', () => {
     // weight 0 keeps the first-stage order.
     expect(rerankBySentenceWindows('can I downgrade with apt?', cands, (t) => idx.idf(t), { weight: 0 }).map((c) => c.id)).toEqual(['a', 'b']);
     expect(rerankBySentenceWindows('x', [], idf)).toEqual([]);
+  });
+});
+
+describe('phrase proximity of question term pairs', () => {
+  it('is the idf-weighted share of adjacent question pairs found close together', () => {
+    const q = bm25Tokens('How do I use the magic SysRq key?'); // use, magic, sysrq, key
+    expect(q).toEqual(['use', 'magic', 'sysrq', 'key']);
+    const idf = (t: string) => ({ use: 1, magic: 3, sysrq: 4, key: 2 })[t] ?? 1;
+    // pairs (weight = smaller idf): use-magic 1, magic-sysrq 3, sysrq-key 2 → total 6
+    expect(pairProximity(q, 'The magic SysRq key rescues the system.', idf)).toBeCloseTo(5 / 6);
+    expect(pairProximity(q, 'Magic happens. Later, far away in this text, SysRq appears once.', idf)).toBe(0);
+    expect(pairProximity(q, 'You can use magic.', idf)).toBeCloseTo(1 / 6);
+    // within the distance: one token between the pair still counts at distance 2, not at 1
+    expect(pairProximity(q, 'magic foo sysrq', idf, 2)).toBeCloseTo(3 / 6);
+    expect(pairProximity(q, 'magic foo sysrq', idf, 1)).toBe(0);
+    expect(pairProximity(['one'], 'one one', idf)).toBe(0);
+  });
+
+  it('lifts a chunk that holds the question phrase over one that only shares its words', () => {
+    const cands = [
+      { id: 'a-spread', score: 1, text: 'Magic is everywhere in this long sentence. The SysRq label is printed near the key.' },
+      { id: 'b-phrase', score: 1, text: 'Use the magic SysRq key. Nothing else is said here today.' },
+    ];
+    expect(pairProximity(bm25Tokens('the magic SysRq key'), cands[0]!.text, () => 1)).toBe(0);
+    expect(pairProximity(bm25Tokens('the magic SysRq key'), cands[1]!.text, () => 1)).toBe(1);
+    const out = rerankBySentenceWindows('the magic SysRq key', cands, () => 1, { weight: 0, pairWeight: 0.1 });
+    expect(out[0]!.id).toBe('b-phrase');
+    // without the proximity term the tie keeps id order
+    expect(rerankBySentenceWindows('the magic SysRq key', cands, () => 1, { weight: 0, pairWeight: 0 })[0]!.id).toBe('a-spread');
   });
 });
 

@@ -5,7 +5,7 @@ import { splitSentences } from '../split/splitter.js';
 export interface WindowRerankOptions {
   /** Sentences per window. Default 2. */
   window?: number;
-  /** Share of the window score in the combined score, in [0, 1]; the rest is the retriever's own. Default 0.7. */
+  /** Share of the window score in the combined score, in [0, 1]; the rest is the retriever's own. Default 0.6. */
   weight?: number;
   /** BM25 k1 of the window score. Default 1.2. */
   k1?: number;
@@ -87,7 +87,7 @@ export function sentenceWindowScore(queryTerms: readonly string[], text: string,
  */
 export function rerankBySentenceWindows<T extends { id: string; score: number; text: string }>(question: string, candidates: readonly T[], idf: (term: string) => number, options: WindowRerankOptions = {}): Array<T & { score: number }> {
   if (candidates.length === 0) return [];
-  const weight = options.weight ?? 0.7;
+  const weight = options.weight ?? 0.6;
   const pairWeight = options.pairWeight ?? 0.1;
   const terms = bm25Tokens(question);
   const windows = candidates.map((c) => sentenceWindowScore(terms, c.text, idf, options));

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ChatMessage, GenerateResult, LanguageModel, StreamChunk } from '@llm/core';
-import { DONT_KNOW, generateAnswer, type RetrievedChunk } from '../src/index.js';
+import { DONT_KNOW, extractiveAnswer, generateAnswer, type RetrievedChunk } from '../src/index.js';
 
 /** Test double: streams a fixed answer word by word and records the prompt. */
 class Scripted implements LanguageModel {
@@ -53,5 +53,32 @@ describe('generated answers are checked sentence by sentence (@llm/eval support 
     const a = await generateAnswer('Anything?', [], new Scripted('made up'));
     expect(a.abstained).toBe(true);
     expect(a.answer).toBe(DONT_KNOW);
+  });
+});
+
+describe('extractive answers', () => {
+  const chunk = (n: number, text: string): RetrievedChunk => ({ id: `ref#${n}`, source: 'ref.pdf', ordinal: n, page: n, text, metadata: {}, score: 1, rank: n });
+
+  it('quotes the sentence holding the rare question terms, not the one sharing more common ones', () => {
+    // By plain overlap the first sentence wins (debian, package, tool: 3 terms against 2); weighted by
+    // how rare each term is among the passages' sentences, the one about monitoring disks does.
+    const passages = [chunk(1, 'Debian package tools are many on Debian. The smartd daemon monitors disks. Debian package tools install software. Debian package tools remove software.')];
+    const a = extractiveAnswer('Which Debian package tool monitors disks?', passages);
+    expect(a.citations[0]!.quote).toMatch(/^The smartd daemon monitors disks\./);
+  });
+
+  it('adds the short sentence that follows (often the command it introduces), but not a long one', () => {
+    const short = extractiveAnswer('How do I shut down the system from the commandline?', [chunk(1, 'You can shut down the system from the commandline by the following. # shutdown -h now. Other text about something else entirely.')]);
+    expect(short.citations[0]!.quote).toBe('You can shut down the system from the commandline by the following. # shutdown -h now.');
+    const long = extractiveAnswer('How do I shut down the system from the commandline?', [chunk(1, `You can shut down the system from the commandline by the following. ${'Many unrelated words follow here and continue for quite a while '.repeat(3)}now.`)]);
+    expect(long.citations[0]!.quote).toBe('You can shut down the system from the commandline by the following.');
+  });
+
+  it('prefers the better-ranked passage on a near tie, and abstains without shared content words', () => {
+    const two = [chunk(1, 'The backup tool bacula saves files over the network.'), chunk(2, 'The backup tool amanda saves files over the network daily.')];
+    expect(extractiveAnswer('Which backup tool saves files over the network?', two).citations[0]!.n).toBe(1);
+    const off = extractiveAnswer('What is the airspeed velocity of an unladen swallow?', two);
+    expect(off.abstained).toBe(true);
+    expect(off.answer).toBe(DONT_KNOW);
   });
 });

@@ -68,32 +68,40 @@ export function buildRagMessages(question: string, chunks: readonly RetrievedChu
 }
 
 /**
- * Extractive answer: the passage sentence that best matches the question (BM25-style overlap,
- * ties broken by retrieval rank), quoted with its citation. Abstains when no sentence shares
- * enough content words with the question.
+ * Extractive answer: the passage sentence that best matches the question, quoted with its citation.
+ * A sentence scores the idf-weighted share of the question's terms it holds (idf over the sentences
+ * of the given passages, so a term every passage repeats counts little), less 0.2 per rank of its
+ * passage; the sentence after it is quoted too when it is short (≤ 20 terms: often the command or
+ * value the sentence introduces). Abstains when no sentence shares enough content words with the
+ * question (`minOverlap` on `overlap / √|question terms|`).
  */
 export function extractiveAnswer(question: string, chunks: readonly RetrievedChunk[], options: { minOverlap?: number } = {}): Answer {
   const q = new Set(bm25Tokens(question));
-  let best: { text: string; n: number; score: number } | undefined;
-  chunks.forEach((c, i) => {
-    for (const s of splitSentences(c.text)) {
-      const toks = bm25Tokens(s);
-      if (toks.length < 3) continue;
-      const overlap = new Set(toks.filter((t) => q.has(t))).size;
-      const score = overlap / Math.sqrt(q.size || 1) - 0.05 * i - 0.002 * Math.max(0, toks.length - 40);
-      if (!best || score > best.score) best = { text: s, n: i + 1, score };
-    }
-  });
+  const sentences = chunks.flatMap((c, i) => splitSentences(c.text).map((text, j, all) => ({ text, next: all[j + 1], n: i + 1, toks: bm25Tokens(text) })));
+  const df = new Map<string, number>();
+  for (const s of sentences) for (const t of new Set(s.toks)) df.set(t, (df.get(t) ?? 0) + 1);
+  const weight = (t: string) => Math.log(1 + sentences.length / (df.get(t) ?? 1));
+  const total = [...q].reduce((a, t) => a + weight(t), 0) || 1;
+  let best: { text: string; next: string | undefined; n: number; score: number } | undefined;
+  let bestOverlap = 0;
+  for (const s of sentences) {
+    if (s.toks.length < 3) continue;
+    const shared = [...new Set(s.toks.filter((t) => q.has(t)))];
+    bestOverlap = Math.max(bestOverlap, shared.length / Math.sqrt(q.size || 1) - 0.05 * (s.n - 1) - 0.002 * Math.max(0, s.toks.length - 40));
+    const score = shared.reduce((a, t) => a + weight(t), 0) / total - 0.2 * (s.n - 1) - 0.002 * Math.max(0, s.toks.length - 40);
+    if (!best || score > best.score) best = { text: s.text, next: s.next, n: s.n, score };
+  }
   const minOverlap = options.minOverlap ?? 0.5;
-  if (!best || best.score < minOverlap) {
+  if (!best || bestOverlap < minOverlap) {
     return { question, answer: DONT_KNOW, citations: [], sentences: [], abstained: true, mode: 'extractive' };
   }
+  const quote = best.next !== undefined && bm25Tokens(best.next).length <= 20 ? `${best.text} ${best.next}` : best.text;
   const c = chunks[best.n - 1]!;
   return {
     question,
-    answer: `${best.text} [${best.n}]`,
-    citations: [{ n: best.n, source: c.source, page: c.page, chunkId: c.id, quote: best.text }],
-    sentences: [{ text: best.text, cites: [best.n], support: 1, supported: true }],
+    answer: `${quote} [${best.n}]`,
+    citations: [{ n: best.n, source: c.source, page: c.page, chunkId: c.id, quote }],
+    sentences: [{ text: quote, cites: [best.n], support: 1, supported: true }],
     abstained: false,
     mode: 'extractive',
   };

@@ -27,7 +27,7 @@ export const ragStep: TourStep = {
       const a = extractiveAnswer(q, await kb.retrieve(q, { k: 5 }));
       ctx.log(`Q: ${q}\n   A: ${a.answer} (${a.citations.map((c) => `page ${c.page}`).join(', ')})`);
       return {
-        summary: `BM25 hit@1 ${ev.hitAt[1]!.toFixed(2)}, hit@5 ${ev.hitAt[5]!.toFixed(2)} on ${ev.n} Debian-FAQ questions; answers cite their page`,
+        summary: `default retriever (BM25 + sentence-window rerank) hit@1 ${ev.hitAt[1]!.toFixed(2)}, hit@5 ${ev.hitAt[5]!.toFixed(2)} on ${ev.n} Debian-FAQ questions; answers cite their page`,
         metrics: { hitAt1: Number(ev.hitAt[1]!.toFixed(4)), hitAt5: Number(ev.hitAt[5]!.toFixed(4)), mrr: Number(ev.mrr.toFixed(4)), chunks: kb.size },
         artifacts: [dir],
         cached,

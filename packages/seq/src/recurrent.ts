@@ -242,7 +242,7 @@ export class RecurrentLayer {
       // Per-step masks [B, 1]: 1 where the step is inside the sequence.
       const keep: Tensor2D[] = [];
       const hold: Tensor2D[] = [];
-      if (needMask) {
+      if (needMask && c.kind !== 'lstm') {
         for (let t = 0; t < T; t++) {
           const m = new Float32Array(B);
           for (let b = 0; b < B; b++) m[b] = t < lengths![b]! ? 1 : 0;
@@ -263,45 +263,47 @@ export class RecurrentLayer {
           const w: CellWeights & { weightHhT: Tensor2D } = { ...this.cellWeights(l, reverse), weightHhT: tf.transpose(this.cellWeights(l, reverse).weightHh) }; // Wᵀ once per sequence
           const idx = l * D + d;
           const inSize = layerInput.shape[2];
-          // Project every step at once: [B·T, F] · W_ihᵀ + b_ih → [T, B, G·H], one slice per step.
-          let proj = linearT(tf.reshape(layerInput, [B * T, inSize]), w.weightIh);
-          if (w.biasIh) proj = tf.add(proj, w.biasIh) as Tensor2D;
-          if (c.kind !== 'gru' && w.biasHh) {
-            // LSTM and SimpleRNN only use b_ih + b_hh: add b_hh once for the whole sequence, not per step.
-            proj = tf.add(proj, w.biasHh) as Tensor2D;
-            delete w.biasHh;
-          }
-          const stepMajor = tf.transpose(tf.reshape(proj, [B, T, -1]), [1, 0, 2]) as Tensor3D;
+          // Project every step at once: [B·T, F] · W_ihᵀ → [B, T, G·H].
+          const proj = linearT(tf.reshape(layerInput, [B * T, inSize]), w.weightIh);
           let h: Tensor2D = h0 ? h0[idx]! : zeros;
           let cs: Tensor2D = c0 ? c0[idx]! : zeros;
-          const seq: Tensor2D[] = new Array<Tensor2D>(T);
           const needSeq = returnSequences || l < c.numLayers - 1;
           if (c.kind === 'lstm') {
             // The whole recurrence as one op (@llm/core's lstmSequence: one native call forward and
-            // one backward on the native backend; the same equations in tfjs ops elsewhere).
+            // one backward on the native backend; the same equations in tfjs ops elsewhere), fed
+            // the batch-major projection as it is, with b_ih + b_hh added inside the op.
             // Rows past their length keep their state and output zeros (packed-sequence semantics).
-            const all = lstmSequence(stepMajor, h, cs, w.weightHhT, { reverse, lengths: needMask ? lengths : undefined });
-            h = tf.reshape(tf.slice(all, [T, 0, 0], [1, B, H]), [B, H]) as Tensor2D;
-            cs = tf.reshape(tf.slice(all, [T + 1, 0, 0], [1, B, H]), [B, H]) as Tensor2D;
+            const bias = w.biasIh && w.biasHh ? tf.add(w.biasIh, w.biasHh) : (w.biasIh ?? w.biasHh);
+            const all = lstmSequence(tf.reshape(proj, [B, T, -1]), h, cs, w.weightHhT, { reverse, lengths: needMask ? lengths : undefined, bias, batchFirst: true });
+            h = tf.reshape(tf.slice(all, [0, T, 0], [B, 1, H]), [B, H]) as Tensor2D;
+            cs = tf.reshape(tf.slice(all, [0, T + 1, 0], [B, 1, H]), [B, H]) as Tensor2D;
             hN.push(h);
             cN.push(cs);
-            if (needSeq) outs.push(tf.transpose(tf.slice(all, [0, 0, 0], [T, B, H]), [1, 0, 2]) as Tensor3D);
+            if (needSeq) outs.push(tf.slice(all, [0, 0, 0], [B, T, H]) as Tensor3D);
             continue;
-          } else {
-            const steps = unstackFast<Tensor2D>(stepMajor);
-            for (let s = 0; s < T; s++) {
-              const t = reverse ? T - 1 - s : s;
-              const xp = steps[t]!;
-              const hNew = c.kind === 'gru' ? gruStep(xp, h, w) : rnnStep(xp, h, w, c.nonlinearity);
-              if (needMask && t >= minLen) {
-                // Packed semantics: inside the sequence take the new state, past its end keep the old one.
-                const out = tf.mul(hNew, keep[t]!) as Tensor2D;
-                seq[t] = out;
-                h = tf.add(out, tf.mul(h, hold[t]!)) as Tensor2D;
-              } else {
-                seq[t] = hNew;
-                h = hNew;
-              }
+          }
+          let biased: Tensor2D = proj;
+          if (w.biasIh) biased = tf.add(biased, w.biasIh) as Tensor2D;
+          if (c.kind !== 'gru' && w.biasHh) {
+            // SimpleRNN only uses b_ih + b_hh: add b_hh once for the whole sequence, not per step.
+            biased = tf.add(biased, w.biasHh) as Tensor2D;
+            delete w.biasHh;
+          }
+          const stepMajor = tf.transpose(tf.reshape(biased, [B, T, -1]), [1, 0, 2]) as Tensor3D;
+          const seq: Tensor2D[] = new Array<Tensor2D>(T);
+          const steps = unstackFast<Tensor2D>(stepMajor);
+          for (let s = 0; s < T; s++) {
+            const t = reverse ? T - 1 - s : s;
+            const xp = steps[t]!;
+            const hNew = c.kind === 'gru' ? gruStep(xp, h, w) : rnnStep(xp, h, w, c.nonlinearity);
+            if (needMask && t >= minLen) {
+              // Packed semantics: inside the sequence take the new state, past its end keep the old one.
+              const out = tf.mul(hNew, keep[t]!) as Tensor2D;
+              seq[t] = out;
+              h = tf.add(out, tf.mul(h, hold[t]!)) as Tensor2D;
+            } else {
+              seq[t] = hNew;
+              h = hNew;
             }
           }
           hN.push(h);

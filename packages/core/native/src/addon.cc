@@ -9,6 +9,7 @@
 
 #include "gemm.h"
 #include "fused.h"
+#include "lstm.h"
 
 namespace {
 
@@ -504,40 +505,44 @@ napi_value AdamW(napi_env env, napi_callback_info info) {
 
 bool lstm_shape(napi_env env, napi_value* argv, llmk::LstmShape* s) {
   return get_long(env, argv[0], &s->T, "T") && get_long(env, argv[1], &s->B, "B") && get_long(env, argv[2], &s->H, "H") &&
-         get_bool(env, argv[3], &s->reverse, "reverse");
+         get_bool(env, argv[3], &s->reverse, "reverse") && get_bool(env, argv[4], &s->batch_first, "batchFirst");
 }
 
-// lstm(xproj, h0, c0, whhT, lengths|null, out, acts, hprev, cprev, tc, T, B, H, reverse)
+// lstm(xproj, bias|null, h0, c0, whhT, lengths|null, out, acts, hprev, cprev, tc, T, B, H, reverse, batchFirst)
 napi_value Lstm(napi_env env, napi_callback_info info) {
-  napi_value argv[14];
-  if (!args_of(env, info, argv)) return nullptr;
-  llmk::LstmShape s{};
-  if (!lstm_shape(env, argv + 10, &s)) return nullptr;
-  const size_t bh = s.B * s.H, tbh = s.T * bh;
-  Arr xp, h0, c0, w, len, out, acts, hp, cp, tc;
-  if (!f32n(env, argv[0], &xp, "xproj", 4 * tbh) || !f32n(env, argv[1], &h0, "h0", bh) || !f32n(env, argv[2], &c0, "c0", bh) ||
-      !f32n(env, argv[3], &w, "whhT", 4 * s.H * s.H) || !i32n(env, argv[4], &len, "lengths", s.B, true) ||
-      !f32n(env, argv[5], &out, "out", tbh + 2 * bh) || !f32n(env, argv[6], &acts, "acts", 4 * tbh) || !f32n(env, argv[7], &hp, "hprev", tbh) ||
-      !f32n(env, argv[8], &cp, "cprev", tbh) || !f32n(env, argv[9], &tc, "tc", tbh))
-    return nullptr;
-  llmk::lstm_fwd(s, CF(xp), CF(h0), CF(c0), CF(w), len.data ? CI(len) : nullptr, F(out), F(acts), F(hp), F(cp), F(tc));
-  return nullptr;
-}
-
-// lstmGrad(dout, acts, hprev, cprev, tc, whhT, lengths|null, dxproj, dh0, dc0, dwhhT, T, B, H, reverse)
-napi_value LstmGrad(napi_env env, napi_callback_info info) {
-  napi_value argv[15];
+  napi_value argv[16];
   if (!args_of(env, info, argv)) return nullptr;
   llmk::LstmShape s{};
   if (!lstm_shape(env, argv + 11, &s)) return nullptr;
   const size_t bh = s.B * s.H, tbh = s.T * bh;
-  Arr dout, acts, hp, cp, tc, w, len, dxp, dh0, dc0, dw;
+  Arr xp, bias, h0, c0, w, len, out, acts, hp, cp, tc;
+  if (!f32n(env, argv[0], &xp, "xproj", 4 * tbh) || !get_f32(env, argv[1], &bias, "bias", true) || !f32n(env, argv[2], &h0, "h0", bh) ||
+      !f32n(env, argv[3], &c0, "c0", bh) || !f32n(env, argv[4], &w, "whhT", 4 * s.H * s.H) || !i32n(env, argv[5], &len, "lengths", s.B, true) ||
+      !f32n(env, argv[6], &out, "out", tbh + 2 * bh) || !f32n(env, argv[7], &acts, "acts", 4 * tbh) || !f32n(env, argv[8], &hp, "hprev", tbh) ||
+      !f32n(env, argv[9], &cp, "cprev", tbh) || !f32n(env, argv[10], &tc, "tc", tbh))
+    return nullptr;
+  if (bias.data != nullptr && !size_is(env, bias, 4 * s.H, "bias")) return nullptr;
+  llmk::lstm_fwd(s, CF(xp), bias.data ? CF(bias) : nullptr, CF(h0), CF(c0), CF(w), len.data ? CI(len) : nullptr, F(out), F(acts), F(hp), F(cp),
+                 F(tc));
+  return nullptr;
+}
+
+// lstmGrad(dout, acts, hprev, cprev, tc, whhT, lengths|null, dxproj, dh0, dc0, dwhhT, dbias|null, T, B, H, reverse, batchFirst)
+napi_value LstmGrad(napi_env env, napi_callback_info info) {
+  napi_value argv[17];
+  if (!args_of(env, info, argv)) return nullptr;
+  llmk::LstmShape s{};
+  if (!lstm_shape(env, argv + 12, &s)) return nullptr;
+  const size_t bh = s.B * s.H, tbh = s.T * bh;
+  Arr dout, acts, hp, cp, tc, w, len, dxp, dh0, dc0, dw, db;
   if (!f32n(env, argv[0], &dout, "dout", tbh + 2 * bh) || !f32n(env, argv[1], &acts, "acts", 4 * tbh) || !f32n(env, argv[2], &hp, "hprev", tbh) ||
       !f32n(env, argv[3], &cp, "cprev", tbh) || !f32n(env, argv[4], &tc, "tc", tbh) || !f32n(env, argv[5], &w, "whhT", 4 * s.H * s.H) ||
       !i32n(env, argv[6], &len, "lengths", s.B, true) || !f32n(env, argv[7], &dxp, "dxproj", 4 * tbh) || !f32n(env, argv[8], &dh0, "dh0", bh) ||
-      !f32n(env, argv[9], &dc0, "dc0", bh) || !f32n(env, argv[10], &dw, "dwhhT", 4 * s.H * s.H))
+      !f32n(env, argv[9], &dc0, "dc0", bh) || !f32n(env, argv[10], &dw, "dwhhT", 4 * s.H * s.H) || !get_f32(env, argv[11], &db, "dbias", true))
     return nullptr;
-  llmk::lstm_bwd(s, CF(dout), CF(acts), CF(hp), CF(cp), CF(tc), CF(w), len.data ? CI(len) : nullptr, F(dxp), F(dh0), F(dc0), F(dw));
+  if (db.data != nullptr && !size_is(env, db, 4 * s.H, "dbias")) return nullptr;
+  llmk::lstm_bwd(s, CF(dout), CF(acts), CF(hp), CF(cp), CF(tc), CF(w), len.data ? CI(len) : nullptr, F(dxp), F(dh0), F(dc0), F(dw),
+                 db.data ? F(db) : nullptr);
   return nullptr;
 }
 

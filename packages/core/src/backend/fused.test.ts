@@ -3,7 +3,7 @@ import { Rng } from '../rng.js';
 import { tf } from './tf.js';
 import { initBackend } from './select.js';
 import { adamwStep, fusedGelu, fusedLayerNorm, fusedMaskedSoftmax, fusedOpsNative, lstmSequence, softmaxCrossEntropyRows } from './fused.js';
-import { FusedAdamOptimizer, nativeStatus } from './native.js';
+import { FusedAdamOptimizer, loadNativeAddon, nativeStatus, type NativeIsa } from './native.js';
 
 // Each fused op runs its pure-tfjs composition on the cpu backend and its addon kernels on the
 // native backend; forward values and gradients must agree, on odd shapes.
@@ -136,6 +136,61 @@ describe.skipIf(!status.available)('fused ops: native kernels vs the tfjs compos
       ], 5e-5);
     });
   }
+
+  // Batch-major layout and the bias folded into the kernel, on shapes that cut into several unit
+  // blocks (H past one vector of lanes, not a multiple of it), row chunks with a remainder, and
+  // sizes large enough for the threaded path; under every instruction set and 1 or 2 threads.
+  const lstmCases: Array<[number, number, number, boolean, number[] | undefined]> = [
+    [4, 3, 5, false, undefined],
+    [5, 7, 19, true, [5, 1, 3, 5, 2, 4, 5]],
+    [6, 13, 37, false, [6, 6, 1, 2, 3, 4, 5, 6, 6, 2, 1, 3, 6]],
+    [3, 20, 70, true, undefined],
+  ];
+  for (const [T, B, H, reverse, lengths] of lstmCases) {
+    it(`LSTM sequence batch-first with bias T${T} B${B} H${H}${reverse ? ' reverse' : ''}${lengths ? ' lengths' : ''}: every ISA, 1 and 2 threads`, async () => {
+      const { addon } = loadNativeAddon();
+      const info = addon.info();
+      const isas: NativeIsa[] = ['scalar'];
+      if (info.avx2) isas.push('avx2');
+      if (info.avx512) isas.push('avx512');
+      const inputs = [
+        { data: data(B * T * 4 * H, 'bx'), shape: [B, T, 4 * H] },
+        { data: data(B * H, 'bh', 0.5), shape: [B, H] },
+        { data: data(B * H, 'bc', 0.5), shape: [B, H] },
+        { data: data(H * 4 * H, 'bw', 0.3), shape: [H, 4 * H] },
+        { data: data(4 * H, 'bb', 0.5), shape: [4 * H] },
+      ];
+      try {
+        for (const isa of isas) {
+          expect(addon.setIsa(isa)).toBe(true);
+          for (const threads of [1, 2]) {
+            addon.setThreads(threads);
+            await compareGrad((x, h, c, w, b) => lstmSequence(x!, h!, c!, w!, { reverse, lengths, bias: b, batchFirst: true }), inputs, 5e-5);
+          }
+        }
+        // step-major with a bias, and batch-first without one
+        await compareGrad((x, h, c, w, b) => lstmSequence(tf.transpose(x!, [1, 0, 2]), h!, c!, w!, { reverse, lengths, bias: b }), inputs, 5e-5);
+        await compareGrad((x, h, c, w) => lstmSequence(x!, h!, c!, w!, { reverse, lengths, batchFirst: true }), inputs.slice(0, 4), 5e-5);
+      } finally {
+        addon.setIsa(info.isa);
+        addon.setThreads(info.threads);
+      }
+    });
+  }
+
+  it('LSTM sequence batch-first equals the step-major layout transposed', async () => {
+    await tf.setBackend('native');
+    const [T, B, H] = [5, 3, 4];
+    const x = tf.tensor(data(B * T * 4 * H, 'eq-x'), [B, T, 4 * H]);
+    const h = tf.tensor(data(B * H, 'eq-h'), [B, H]);
+    const c = tf.tensor(data(B * H, 'eq-c'), [B, H]);
+    const w = tf.tensor(data(H * 4 * H, 'eq-w', 0.3), [H, 4 * H]);
+    const bf = lstmSequence(x, h, c, w, { batchFirst: true, lengths: [5, 2, 4] });
+    const sm = lstmSequence(tf.transpose(x, [1, 0, 2]), h, c, w, { lengths: [5, 2, 4] });
+    expect(bf.shape).toEqual([B, T + 2, H]);
+    expectClose([Float32Array.from(bf.dataSync())], [Float32Array.from(tf.transpose(sm, [1, 0, 2]).dataSync())], 1e-6);
+    expect(() => lstmSequence(x, h, c, w, { batchFirst: true, bias: tf.zeros([4 * H + 1]) })).toThrow(/do not agree/);
+  });
 
   it('LSTM sequence rejects mismatched shapes', async () => {
     await tf.setBackend('native');

@@ -211,51 +211,76 @@ export interface LstmSequenceOptions {
   lengths?: ArrayLike<number>;
   /** Run from the last step to the first. */
   reverse?: boolean;
+  /**
+   * A `[4H]` vector added to every step's gates (e.g. `b_ih + b_hh`), differentiable: on the
+   * native backend it is added inside the kernel and its gradient comes out of the backward call.
+   */
+  bias?: Tensor;
+  /**
+   * Batch-major layout: `xProj` is `[B, T, 4H]` (what `x·W_ihᵀ` of a batch-first `[B, T, F]`
+   * input gives without a transpose) and the result is `[B, T + 2, H]`: each row's `T` outputs,
+   * then its final `h`, then its final `c`. Default false (step-major, see {@link lstmSequence}).
+   */
+  batchFirst?: boolean;
 }
 
 /**
  * An LSTM layer-direction over a whole sequence (PyTorch's gates i, f, g, o):
- * `xProj` `[T, B, 4H]` = `x·W_ihᵀ + b_ih + b_hh` for every step, `h0`/`c0` `[B, H]`, `whhT` =
- * `W_hhᵀ` `[H, 4H]`. Returns `[T + 2, B, H]`: the output at each step (zeros past a row's
- * length), then the final `h`, then the final `c`. Differentiable in all four inputs.
- * On the native backend the whole recurrence (and its backward) is one addon call.
+ * `xProj` `[T, B, 4H]` = `x·W_ihᵀ + b_ih + b_hh` for every step (or without the biases, passed as
+ * `options.bias`), `h0`/`c0` `[B, H]`, `whhT` = `W_hhᵀ` `[H, 4H]`. Returns `[T + 2, B, H]`: the
+ * output at each step (zeros past a row's length), then the final `h`, then the final `c`
+ * (with `options.batchFirst`, `[B, T, 4H]` in and `[B, T + 2, H]` out). Differentiable in all
+ * inputs. On the native backend the whole recurrence (and its backward) is one addon call.
  */
 export function lstmSequence(xProj: Tensor, h0: Tensor, c0: Tensor, whhT: Tensor, options: LstmSequenceOptions = {}): Tensor {
-  if (xProj.rank !== 3) throw new RangeError(`lstmSequence: xProj must be [T, B, 4H], got ${JSON.stringify(xProj.shape)}`);
-  const [T, B, G] = xProj.shape as [number, number, number];
+  const batchFirst = options.batchFirst ?? false;
+  if (xProj.rank !== 3) throw new RangeError(`lstmSequence: xProj must be ${batchFirst ? '[B, T, 4H]' : '[T, B, 4H]'}, got ${JSON.stringify(xProj.shape)}`);
+  const [T, B, G] = (batchFirst ? [xProj.shape[1], xProj.shape[0], xProj.shape[2]] : xProj.shape) as [number, number, number];
   const H = G / 4;
-  if (!Number.isInteger(H) || whhT.shape[0] !== H || whhT.shape[1] !== G || h0.shape[0] !== B || h0.shape[1] !== H || c0.shape[0] !== B || c0.shape[1] !== H) {
-    throw new RangeError(`lstmSequence: shapes do not agree: xProj ${JSON.stringify(xProj.shape)}, h0 ${JSON.stringify(h0.shape)}, c0 ${JSON.stringify(c0.shape)}, whhT ${JSON.stringify(whhT.shape)}`);
+  const bias = options.bias;
+  if (!Number.isInteger(H) || whhT.shape[0] !== H || whhT.shape[1] !== G || h0.shape[0] !== B || h0.shape[1] !== H || c0.shape[0] !== B || c0.shape[1] !== H || (bias && (bias.rank !== 1 || bias.size !== G))) {
+    throw new RangeError(`lstmSequence: shapes do not agree: xProj ${JSON.stringify(xProj.shape)}${batchFirst ? ' (batch first)' : ''}, h0 ${JSON.stringify(h0.shape)}, c0 ${JSON.stringify(c0.shape)}, whhT ${JSON.stringify(whhT.shape)}${bias ? `, bias ${JSON.stringify(bias.shape)}` : ''}`);
   }
   const reverse = options.reverse ?? false;
   const lengths = options.lengths ? Int32Array.from(options.lengths) : null;
   if (lengths && lengths.length !== B) throw new RangeError(`lstmSequence: ${lengths.length} lengths for a batch of ${B}`);
   const masked = lengths !== null && lengths.some((l) => l < T);
   const addon = nativeAddon();
-  if (!addon || !allF32(xProj, h0, c0, whhT) || T === 0) return lstmSequenceTf(xProj, h0, c0, whhT, T, B, H, reverse, masked ? lengths : null);
   const len = masked ? lengths : null;
-  return custom((xa, ha, ca, wa, save) => {
-    const [xs, hs, cs, ws] = [xa, ha, ca, wa] as Tensor[];
+  if (!addon || !allF32(xProj, h0, c0, whhT, bias) || T === 0) {
+    let xs = batchFirst ? tf.transpose(xProj, [1, 0, 2]) : xProj;
+    if (bias) xs = tf.add(xs, bias);
+    const all = lstmSequenceTf(xs, h0, c0, whhT, T, B, H, reverse, len);
+    return batchFirst ? tf.transpose(all, [1, 0, 2]) : all;
+  }
+  const outShape = batchFirst ? [B, T + 2, H] : [T + 2, B, H];
+  const rowsShape = batchFirst ? [B, T] : [T, B];
+  const run = (xs: Tensor, hs: Tensor, cs: Tensor, ws: Tensor, bs: Tensor | undefined, save: tf.GradSaveFunc) => {
     const out = new Float32Array((T + 2) * B * H);
     const acts = new Float32Array(T * B * G);
     const hprev = new Float32Array(T * B * H);
     const cprev = new Float32Array(T * B * H);
     const tc = new Float32Array(T * B * H);
-    addon.lstm(f32(xs!), f32(hs!), f32(cs!), f32(ws!), len, out, acts, hprev, cprev, tc, T, B, H, reverse);
-    (save as tf.GradSaveFunc)([tf.tensor(acts, [T, B, G]), tf.tensor(hprev, [T, B, H]), tf.tensor(cprev, [T, B, H]), tf.tensor(tc, [T, B, H]), ws!]);
+    addon.lstm(f32(xs), bs ? f32(bs) : null, f32(hs), f32(cs), f32(ws), len, out, acts, hprev, cprev, tc, T, B, H, reverse, batchFirst);
+    save([tf.tensor(acts, [...rowsShape, G]), tf.tensor(hprev, [...rowsShape, H]), tf.tensor(cprev, [...rowsShape, H]), tf.tensor(tc, [...rowsShape, H]), ws]);
     return {
-      value: tf.tensor(out, [T + 2, B, H], 'float32'),
+      value: tf.tensor(out, outShape, 'float32'),
       gradFunc: (dy: Tensor, saved: Saved) => {
         const [sa, shp, scp, stc, sw] = saved as [Tensor, Tensor, Tensor, Tensor, Tensor];
         const dx = new Float32Array(T * B * G);
         const dh0 = new Float32Array(B * H);
         const dc0 = new Float32Array(B * H);
         const dw = new Float32Array(H * G);
-        addon.lstmGrad(f32(dy), f32(sa), f32(shp), f32(scp), f32(stc), f32(sw), len, dx, dh0, dc0, dw, T, B, H, reverse);
-        return [tf.tensor(dx, [T, B, G], 'float32'), tf.tensor(dh0, [B, H], 'float32'), tf.tensor(dc0, [B, H], 'float32'), tf.tensor(dw, [H, G], 'float32')];
+        const db = bs ? new Float32Array(G) : null;
+        addon.lstmGrad(f32(dy), f32(sa), f32(shp), f32(scp), f32(stc), f32(sw), len, dx, dh0, dc0, dw, db, T, B, H, reverse, batchFirst);
+        const grads = [tf.tensor(dx, xs.shape, 'float32'), tf.tensor(dh0, [B, H], 'float32'), tf.tensor(dc0, [B, H], 'float32'), tf.tensor(dw, [H, G], 'float32')];
+        if (bs && db) grads.push(tf.tensor(db, bs.shape, 'float32'));
+        return grads;
       },
     };
-  })(xProj, h0, c0, whhT);
+  };
+  if (bias) return custom((xa, ha, ca, wa, ba, save) => run(xa as Tensor, ha as Tensor, ca as Tensor, wa as Tensor, ba as Tensor, save as tf.GradSaveFunc))(xProj, h0, c0, whhT, bias);
+  return custom((xa, ha, ca, wa, save) => run(xa as Tensor, ha as Tensor, ca as Tensor, wa as Tensor, undefined, save as tf.GradSaveFunc))(xProj, h0, c0, whhT);
 }
 
 /**

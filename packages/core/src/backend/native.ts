@@ -42,8 +42,8 @@ export interface NativeAddon {
   maskedSoftmax(x: Float32Array, mask: Float32Array | null, y: Float32Array, rows: number, cols: number, maskRows: number, scale: number): void;
   maskedSoftmaxGrad(y: Float32Array, dy: Float32Array, dx: Float32Array, rows: number, cols: number, scale: number): void;
   adamw(p: Float32Array, m: Float32Array, v: Float32Array, g: Float32Array, lr: number, beta1: number, beta2: number, eps: number, bc1: number, bc2: number, decay: number): void;
-  lstm(xproj: Float32Array, h0: Float32Array, c0: Float32Array, whhT: Float32Array, lengths: Int32Array | null, out: Float32Array, acts: Float32Array, hprev: Float32Array, cprev: Float32Array, tc: Float32Array, T: number, B: number, H: number, reverse: boolean): void;
-  lstmGrad(dout: Float32Array, acts: Float32Array, hprev: Float32Array, cprev: Float32Array, tc: Float32Array, whhT: Float32Array, lengths: Int32Array | null, dxproj: Float32Array, dh0: Float32Array, dc0: Float32Array, dwhhT: Float32Array, T: number, B: number, H: number, reverse: boolean): void;
+  lstm(xproj: Float32Array, bias: Float32Array | null, h0: Float32Array, c0: Float32Array, whhT: Float32Array, lengths: Int32Array | null, out: Float32Array, acts: Float32Array, hprev: Float32Array, cprev: Float32Array, tc: Float32Array, T: number, B: number, H: number, reverse: boolean, batchFirst: boolean): void;
+  lstmGrad(dout: Float32Array, acts: Float32Array, hprev: Float32Array, cprev: Float32Array, tc: Float32Array, whhT: Float32Array, lengths: Int32Array | null, dxproj: Float32Array, dh0: Float32Array, dc0: Float32Array, dwhhT: Float32Array, dbias: Float32Array | null, T: number, B: number, H: number, reverse: boolean, batchFirst: boolean): void;
   info(): { isa: NativeIsa; threads: number; avx2: boolean; avx512: boolean };
   setIsa(isa: NativeIsa): boolean;
   setThreads(n: number): void;

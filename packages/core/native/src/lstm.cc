@@ -1,0 +1,450 @@
+// A whole-sequence LSTM layer-direction in one call, forward and backward.
+//
+// Per time step the work is a small product (B×H · H×4H forward, B×4H · 4H×H backward) plus the
+// gate math, and every step depends on the one before, so what matters is the per-step overhead:
+//  - W_hhᵀ is packed once per call into panels, one per block of hidden units: a forward panel
+//    holds the four gates' columns of VL units ([H][4·VL]), so one register tile of the
+//    microkernel yields the i, f, g, o pre-activations of the same units and the gate math
+//    follows at once, on data still in L1; a backward panel holds W_hh's rows of 4·VL units
+//    ([4H][4·VL]) for dh_prev = dgates·W_hh.
+//  - The unit blocks are the work items of a step. The threads stay inside one parallel region
+//    for the whole sequence and meet at a spin barrier per step (no pool fork/join per step).
+//    Each thread first takes the items from its own stretch of the blocks, so its W_hh slice
+//    stays in its cache, then steals whatever is left, so a thread that the OS descheduled
+//    (the machine is shared) only slows the step, never deadlocks it: a thread only waits for
+//    items that another thread has already claimed and is running.
+//  - The backward fuses "dh_prev of step t" with "gate gradients of step t−1" in one item (both
+//    touch only the item's units), so it also needs one barrier per step.
+//  - dW_hhᵀ = Σ_t h_prevᵀ·dgates is one large product at the end; dbias is summed per item.
+#include "lstm.h"
+
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#endif
+
+#include <algorithm>
+#include <atomic>
+#include <cstdlib>
+#include <cstring>
+#include <memory>
+#include <thread>
+#include <vector>
+
+#include "fastmath.h"
+#include "gemm.h"
+
+namespace llmk {
+
+namespace {
+
+// The gate loops run one row's VL (16 with AVX-512) units at a time: compiled for AVX-512 too.
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && __GNUC__ >= 12 && !defined(LLMK_NO_CLONES)
+#define LLMK_LSTM_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
+#else
+#define LLMK_LSTM_CLONES
+#endif
+
+// Prefetch the cache lines of [p, p + n) floats (for reading, or for writing when `write`).
+template <bool Write>
+inline void prefetch_run(const float* p, long n) {
+  const char* a = reinterpret_cast<const char*>(p);
+  const char* end = reinterpret_cast<const char*>(p + n);
+  for (const char* q = reinterpret_cast<const char*>(reinterpret_cast<uintptr_t>(a) & ~uintptr_t{63}); q < end; q += 64)
+    __builtin_prefetch(q, Write ? 1 : 0, 3);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Microkernels: C[mr × 4·VL] = A[mr rows, stride lda] · P[K][4·VL] (P 64-byte aligned, C with
+// row stride 4·VL). A is read in place (broadcast per element): it is a few KB, already cached.
+
+using Mk = void (*)(long K, const float* a, long lda, const float* p, float* c);
+
+template <int MR, int VL>
+void mk_scalar(long K, const float* a, long lda, const float* p, float* c) {
+  constexpr int W = 4 * VL;
+  float acc[MR][W] = {};
+  for (long k = 0; k < K; k++) {
+    for (int r = 0; r < MR; r++) {
+      const float x = a[r * lda + k];
+      for (int j = 0; j < W; j++) acc[r][j] += x * p[j];
+    }
+    p += W;
+  }
+  for (int r = 0; r < MR; r++)
+    for (int j = 0; j < W; j++) c[r * W + j] = acc[r][j];
+}
+
+#if defined(__x86_64__) || defined(__i386__)
+#define LLMK_LSTM_X86 1
+
+template <int MR>
+__attribute__((target("avx512f,fma"))) void mk_avx512(long K, const float* a, long lda, const float* p, float* c) {
+  __m512 acc[MR][4];
+#pragma GCC unroll 8
+  for (int r = 0; r < MR; r++)
+    for (int j = 0; j < 4; j++) acc[r][j] = _mm512_setzero_ps();
+#pragma GCC unroll 2
+  for (long k = 0; k < K; k++) {
+    const __m512 b0 = _mm512_load_ps(p), b1 = _mm512_load_ps(p + 16), b2 = _mm512_load_ps(p + 32), b3 = _mm512_load_ps(p + 48);
+#pragma GCC unroll 8
+    for (int r = 0; r < MR; r++) {
+      const __m512 x = _mm512_set1_ps(a[r * lda + k]);
+      acc[r][0] = _mm512_fmadd_ps(x, b0, acc[r][0]);
+      acc[r][1] = _mm512_fmadd_ps(x, b1, acc[r][1]);
+      acc[r][2] = _mm512_fmadd_ps(x, b2, acc[r][2]);
+      acc[r][3] = _mm512_fmadd_ps(x, b3, acc[r][3]);
+    }
+    p += 64;
+  }
+#pragma GCC unroll 8
+  for (int r = 0; r < MR; r++)
+    for (int j = 0; j < 4; j++) _mm512_store_ps(c + r * 64 + j * 16, acc[r][j]);
+}
+
+template <int MR>
+__attribute__((target("avx2,fma"))) void mk_avx2(long K, const float* a, long lda, const float* p, float* c) {
+  __m256 acc[MR][4];
+#pragma GCC unroll 8
+  for (int r = 0; r < MR; r++)
+    for (int j = 0; j < 4; j++) acc[r][j] = _mm256_setzero_ps();
+  for (long k = 0; k < K; k++) {
+    const __m256 b0 = _mm256_load_ps(p), b1 = _mm256_load_ps(p + 8), b2 = _mm256_load_ps(p + 16), b3 = _mm256_load_ps(p + 24);
+#pragma GCC unroll 8
+    for (int r = 0; r < MR; r++) {
+      const __m256 x = _mm256_broadcast_ss(a + r * lda + k);
+      acc[r][0] = _mm256_fmadd_ps(x, b0, acc[r][0]);
+      acc[r][1] = _mm256_fmadd_ps(x, b1, acc[r][1]);
+      acc[r][2] = _mm256_fmadd_ps(x, b2, acc[r][2]);
+      acc[r][3] = _mm256_fmadd_ps(x, b3, acc[r][3]);
+    }
+    p += 32;
+  }
+#pragma GCC unroll 8
+  for (int r = 0; r < MR; r++)
+    for (int j = 0; j < 4; j++) _mm256_store_ps(c + r * 32 + j * 8, acc[r][j]);
+}
+#endif
+
+struct Kern {
+  int vl;     // units per gate in a forward panel (a vector's lanes)
+  int mr;     // most rows per microkernel call
+  Mk mk[7];   // mk[r]: r rows (1..mr)
+};
+
+Kern kern_for(Isa isa) {
+#ifdef LLMK_LSTM_X86
+  if (isa == Isa::Avx512) return {16, 6, {nullptr, mk_avx512<1>, mk_avx512<2>, mk_avx512<3>, mk_avx512<4>, mk_avx512<5>, mk_avx512<6>}};
+  if (isa == Isa::Avx2) return {8, 3, {nullptr, mk_avx2<1>, mk_avx2<2>, mk_avx2<3>, nullptr, nullptr, nullptr}};
+#endif
+  return {8, 4, {nullptr, mk_scalar<1, 8>, mk_scalar<2, 8>, mk_scalar<3, 8>, mk_scalar<4, 8>, nullptr, nullptr}};
+}
+
+struct Aligned {
+  float* p = nullptr;
+  explicit Aligned(size_t n) {
+    const size_t bytes = ((std::max<size_t>(n, 1) * sizeof(float) + 63) / 64) * 64;
+    p = static_cast<float*>(std::aligned_alloc(64, bytes));
+    if (p == nullptr) throw std::bad_alloc();
+  }
+  ~Aligned() { std::free(p); }
+  Aligned(const Aligned&) = delete;
+  Aligned& operator=(const Aligned&) = delete;
+};
+
+// ---------------------------------------------------------------------------------------------
+// The parallel region: `phases` steps of `items` work items each; every item of a phase must be
+// done before any item of the next phase starts.
+
+inline void cpu_relax() {
+#ifdef LLMK_LSTM_X86
+  _mm_pause();
+#endif
+}
+
+template <typename Item>
+void run_phased(long phases, long items, double flops_per_phase, Item&& item) {
+  const int nt = threads();
+  const long parts = std::min<long>(nt, items);
+  // Small problems (tests, tiny layers) run on the calling thread.
+  if (parts <= 1 || flops_per_phase < 2.0e5) {
+    for (long k = 0; k < phases; k++)
+      for (long i = 0; i < items; i++) item(k, i);
+    return;
+  }
+  std::atomic<long> done{0};
+  std::unique_ptr<std::atomic<long>[]> claim(new std::atomic<long>[items]);
+  for (long i = 0; i < items; i++) claim[i].store(0, std::memory_order_relaxed);
+  auto participant = [&](long p) {
+    const long start = items * p / parts;
+    for (long k = 0; k < phases; k++) {
+      const long need = k * items;
+      for (long spins = 0; done.load(std::memory_order_acquire) < need; spins++) {
+        if (spins < 2000) {
+          cpu_relax();
+        } else {
+          std::this_thread::yield();
+        }
+      }
+      for (long j = 0; j < items; j++) {
+        const long i = (start + j) % items;
+        long seen = claim[i].load(std::memory_order_relaxed);
+        if (seen != k || !claim[i].compare_exchange_strong(seen, k + 1, std::memory_order_acq_rel)) continue;
+        item(k, i);
+        done.fetch_add(1, std::memory_order_acq_rel);
+      }
+    }
+  };
+  // One pool task per participant; a participant that starts late (or runs after another on the
+  // same thread) finds the finished phases claimed and skips through them.
+  parallel_chunks(parts, 1e12, [&](long p0, long p1) {
+    for (long p = p0; p < p1; p++) participant(p);
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Gate math for one row and up to VL (forward) / 4·VL (backward) units. `pre` holds the product's
+// tile row (gate g of unit l at pre[g*ps + l]); the other arrays are at the row's first unit with
+// gates H apart.
+
+LLMK_LSTM_CLONES void gates_fwd(long n, const float* __restrict pre, long ps, const float* __restrict x, const float* __restrict bias, long H,
+                           float* __restrict act, const float* __restrict cp, float* __restrict cn, float* __restrict tcb,
+                           float* __restrict hn, float* __restrict ob) {
+  for (long l = 0; l < n; l++) {
+    const float ig = fsigmoid(pre[l] + x[l] + bias[l]);
+    const float fg = fsigmoid(pre[ps + l] + x[H + l] + bias[H + l]);
+    const float gg = ftanh(pre[2 * ps + l] + x[2 * H + l] + bias[2 * H + l]);
+    const float og = fsigmoid(pre[3 * ps + l] + x[3 * H + l] + bias[3 * H + l]);
+    act[l] = ig;
+    act[H + l] = fg;
+    act[2 * H + l] = gg;
+    act[3 * H + l] = og;
+    const float c = fg * cp[l] + ig * gg;
+    const float th = ftanh(c);
+    cn[l] = c;
+    tcb[l] = th;
+    hn[l] = og * th;
+    ob[l] = og * th;
+  }
+}
+
+LLMK_LSTM_CLONES void gates_bwd(long n, long H, const float* __restrict a, const float* __restrict tcb, const float* __restrict cpb,
+                           const float* __restrict dob, const float* __restrict dhb, float* __restrict dcb, float* __restrict dg) {
+  for (long l = 0; l < n; l++) {
+    const float ig = a[l], fg = a[H + l], gg = a[2 * H + l], og = a[3 * H + l];
+    const float th = tcb[l];
+    const float dht = dhb[l] + dob[l];
+    const float dcn = dcb[l] + dht * og * (1.f - th * th);
+    dg[l] = dcn * gg * ig * (1.f - ig);
+    dg[H + l] = dcn * cpb[l] * fg * (1.f - fg);
+    dg[2 * H + l] = dcn * ig * (1.f - gg * gg);
+    dg[3 * H + l] = dht * th * og * (1.f - og);
+    dcb[l] = dcn * fg;
+  }
+}
+
+struct Layout {
+  long T, B, H, G;
+  bool reverse, bf;
+  // Row of (t, b) in xproj-shaped arrays, and of (t, b), t ∈ [0, T+2), in out.
+  long row(long t, long b) const { return bf ? b * T + t : t * B + b; }
+  long orow(long t, long b) const { return bf ? b * (T + 2) + t : t * B + b; }
+  // Rows between consecutive batch rows of one step.
+  long bstride() const { return bf ? T : 1; }
+  // Time of the s-th step processed.
+  long time(long s) const { return reverse ? T - 1 - s : s; }
+};
+
+}  // namespace
+
+void lstm_fwd(const LstmShape& s, const float* xproj, const float* bias, const float* h0, const float* c0, const float* whhT,
+              const int32_t* lengths, float* out, float* acts, float* hprev, float* cprev, float* tc) {
+  const Layout L{s.T, s.B, s.H, 4 * s.H, s.reverse, s.batch_first};
+  const long T = L.T, B = L.B, H = L.H, G = L.G;
+  if (B == 0 || H == 0) return;
+  if (T == 0) {
+    for (long b = 0; b < B; b++) {
+      std::memcpy(out + L.orow(0, b) * H, h0 + b * H, sizeof(float) * H);
+      std::memcpy(out + L.orow(1, b) * H, c0 + b * H, sizeof(float) * H);
+    }
+    return;
+  }
+  const Kern kr = kern_for(current_isa());
+  const long VL = kr.vl, W = 4 * VL, NU = (H + VL - 1) / VL;
+  // Forward panels: panel u, row k, column g·VL + l = W_hhᵀ[k, g·H + u·VL + l] (0 past H).
+  Aligned panels(static_cast<size_t>(NU) * H * W);
+  for (long u = 0; u < NU; u++) {
+    float* pu = panels.p + u * H * W;
+    for (long k = 0; k < H; k++)
+      for (long g = 0; g < 4; g++)
+        for (long l = 0; l < VL; l++) {
+          const long unit = u * VL + l;
+          pu[k * W + g * VL + l] = unit < H ? whhT[k * G + g * H + unit] : 0.f;
+        }
+  }
+  std::vector<float> zeros;
+  if (bias == nullptr) {
+    zeros.assign(G, 0.f);
+    bias = zeros.data();
+  }
+  // The state before the first step.
+  const long t0 = L.time(0);
+  for (long b = 0; b < B; b++) {
+    std::memcpy(hprev + L.row(t0, b) * H, h0 + b * H, sizeof(float) * H);
+    std::memcpy(cprev + L.row(t0, b) * H, c0 + b * H, sizeof(float) * H);
+  }
+  const long lda = L.bstride() * H;
+  auto item = [&](long step, long u) {
+    const long t = L.time(step);
+    const bool last = step + 1 == T;
+    const long tn = last ? 0 : L.time(step + 1);
+    const long u0 = u * VL, nu = std::min(VL, H - u0);
+    const float* pu = panels.p + u * H * W;
+    alignas(64) float tile[6 * 64];
+    // In the batch-major layout a step's rows lie T rows apart, which the hardware prefetcher
+    // does not follow: fetch the next step's lines of this item while this step computes.
+    if (!last) {
+      const long t1 = tn, t2 = step + 2 < T ? L.time(step + 2) : -1;
+      for (long b = 0; b < B; b++) {
+        const long r1 = L.row(t1, b);
+        for (long g = 0; g < 4; g++) {
+          prefetch_run<false>(xproj + r1 * G + g * H + u0, nu);
+          prefetch_run<true>(acts + r1 * G + g * H + u0, nu);
+        }
+        prefetch_run<true>(tc + r1 * H + u0, nu);
+        prefetch_run<true>(out + L.orow(t1, b) * H + u0, nu);
+        if (t2 >= 0) {
+          prefetch_run<true>(hprev + L.row(t2, b) * H + u0, nu);
+          prefetch_run<true>(cprev + L.row(t2, b) * H + u0, nu);
+        }
+      }
+    }
+    for (long b0 = 0; b0 < B; b0 += kr.mr) {
+      const long mr = std::min<long>(kr.mr, B - b0);
+      kr.mk[mr](H, hprev + L.row(t, b0) * H, lda, pu, tile);
+      for (long r = 0; r < mr; r++) {
+        const long b = b0 + r, ri = L.row(t, b);
+        const float* hp = hprev + ri * H + u0;
+        const float* cp = cprev + ri * H + u0;
+        float* hn = last ? out + L.orow(T, b) * H + u0 : hprev + L.row(tn, b) * H + u0;
+        float* cn = last ? out + L.orow(T + 1, b) * H + u0 : cprev + L.row(tn, b) * H + u0;
+        float* o = out + L.orow(t, b) * H + u0;
+        if (lengths && t >= lengths[b]) {
+          for (long g = 0; g < 4; g++) std::memset(acts + ri * G + g * H + u0, 0, sizeof(float) * nu);
+          std::memset(tc + ri * H + u0, 0, sizeof(float) * nu);
+          std::memset(o, 0, sizeof(float) * nu);
+          std::memmove(hn, hp, sizeof(float) * nu);
+          std::memmove(cn, cp, sizeof(float) * nu);
+          continue;
+        }
+        gates_fwd(nu, tile + r * W, VL, xproj + ri * G + u0, bias + u0, H, acts + ri * G + u0, cp, cn, tc + ri * H + u0, hn, o);
+      }
+    }
+  };
+  run_phased(T, NU, 2.0 * B * H * G, item);
+}
+
+void lstm_bwd(const LstmShape& s, const float* dout, const float* acts, const float* hprev, const float* cprev, const float* tc,
+              const float* whhT, const int32_t* lengths, float* dxproj, float* dh0, float* dc0, float* dwhhT, float* dbias) {
+  const Layout L{s.T, s.B, s.H, 4 * s.H, s.reverse, s.batch_first};
+  const long T = L.T, B = L.B, H = L.H, G = L.G;
+  if (B == 0 || H == 0) return;
+  if (T == 0) {
+    // No steps: the final state is the initial state.
+    for (long b = 0; b < B; b++) {
+      std::memcpy(dh0 + b * H, dout + L.orow(0, b) * H, sizeof(float) * H);
+      std::memcpy(dc0 + b * H, dout + L.orow(1, b) * H, sizeof(float) * H);
+    }
+    std::memset(dwhhT, 0, sizeof(float) * H * G);
+    if (dbias) std::memset(dbias, 0, sizeof(float) * G);
+    return;
+  }
+  const Kern kr = kern_for(current_isa());
+  const long W = 4 * kr.vl, NV = (H + W - 1) / W;
+  // Backward panels: panel v, row j, column m = W_hhᵀ[v·W + m, j] (0 past H).
+  Aligned panels(static_cast<size_t>(NV) * G * W);
+  for (long v = 0; v < NV; v++) {
+    float* pv = panels.p + v * G * W;
+    for (long m = 0; m < W; m++) {
+      const long unit = v * W + m;
+      for (long j = 0; j < G; j++) pv[j * W + m] = unit < H ? whhT[unit * G + j] : 0.f;
+    }
+  }
+  // Running dh, dc [B,H], from the final state's gradient.
+  std::vector<float> dh(B * H), dc(B * H);
+  for (long b = 0; b < B; b++) {
+    std::memcpy(dh.data() + b * H, dout + L.orow(T, b) * H, sizeof(float) * H);
+    std::memcpy(dc.data() + b * H, dout + L.orow(T + 1, b) * H, sizeof(float) * H);
+  }
+  if (dbias) std::memset(dbias, 0, sizeof(float) * G);
+  const long lda = L.bstride() * G;
+  // Phase k: (k > 0) dh ← dgates(step k−1)·W_hh for the item's units, then (k < T) the gate
+  // gradients of step k; steps counted backwards from the last one processed forward.
+  auto item = [&](long k, long v) {
+    const long v0 = v * W, nv = std::min(W, H - v0);
+    alignas(64) float tile[6 * 64];
+    if (k > 0) {
+      const long tp = L.time(T - k);
+      const float* pv = panels.p + v * G * W;
+      for (long b0 = 0; b0 < B; b0 += kr.mr) {
+        const long mr = std::min<long>(kr.mr, B - b0);
+        kr.mk[mr](G, dxproj + L.row(tp, b0) * G, lda, pv, tile);
+        for (long r = 0; r < mr; r++) {
+          const long b = b0 + r;
+          if (lengths && tp >= lengths[b]) continue;  // state held: dh passes through
+          std::memcpy(dh.data() + b * H + v0, tile + r * W, sizeof(float) * nv);
+        }
+      }
+    }
+    if (k < T) {
+      const long t = L.time(T - 1 - k);
+      if (k + 1 < T) {
+        const long t1 = L.time(T - 2 - k);
+        for (long b = 0; b < B; b++) {
+          const long r1 = L.row(t1, b);
+          for (long g = 0; g < 4; g++) {
+            prefetch_run<false>(acts + r1 * G + g * H + v0, nv);
+            prefetch_run<true>(dxproj + r1 * G + g * H + v0, nv);
+          }
+          prefetch_run<false>(tc + r1 * H + v0, nv);
+          prefetch_run<false>(cprev + r1 * H + v0, nv);
+          prefetch_run<false>(dout + L.orow(t1, b) * H + v0, nv);
+        }
+      }
+      for (long b = 0; b < B; b++) {
+        const long ri = L.row(t, b);
+        float* dg = dxproj + ri * G + v0;
+        if (lengths && t >= lengths[b]) {
+          for (long g = 0; g < 4; g++) std::memset(dg + g * H, 0, sizeof(float) * nv);
+          continue;
+        }
+        gates_bwd(nv, H, acts + ri * G + v0, tc + ri * H + v0, cprev + ri * H + v0, dout + L.orow(t, b) * H + v0, dh.data() + b * H + v0,
+                  dc.data() + b * H + v0, dg);
+        if (dbias)
+          for (long g = 0; g < 4; g++)
+            for (long l = 0; l < nv; l++) dbias[g * H + v0 + l] += dg[g * H + l];
+      }
+    }
+  };
+  run_phased(T + 1, NV, 2.0 * B * H * G, item);
+  std::memcpy(dh0, dh.data(), sizeof(float) * B * H);
+  std::memcpy(dc0, dc.data(), sizeof(float) * B * H);
+  // dW_hhᵀ = Σ_t h_prev[t]ᵀ · dgates[t]: one product over all steps (rows in the same layout).
+  MatMulArgs args{};
+  args.a = hprev;
+  args.b = dxproj;
+  args.c = dwhhT;
+  args.batch = args.batch_a = args.batch_b = 1;
+  args.m = H;
+  args.n = G;
+  args.k = T * B;
+  args.trans_a = true;
+  args.trans_b = false;
+  args.bias = nullptr;
+  args.bias_len = 0;
+  args.activation = ActLinear;
+  args.alpha = 0.f;
+  args.serial = false;
+  batch_matmul(args);
+}
+
+}  // namespace llmk

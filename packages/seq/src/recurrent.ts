@@ -1,4 +1,4 @@
-import { ConfigError, InputError, Rng, lstmSequence, tf } from '@llm/core';
+import { ConfigError, InputError, Rng, lstmLayer, tf } from '@llm/core';
 import type { Tensor, Tensor1D, Tensor2D, Tensor3D, Variable } from '@llm/core';
 import { linearT, stackFast, unstackFast } from './fast.js';
 import { GATE_COUNT, gruStep, rnnStep, type CellKind, type CellWeights } from './cells.js';
@@ -260,21 +260,20 @@ export class RecurrentLayer {
         const outs: Tensor3D[] = [];
         for (let d = 0; d < D; d++) {
           const reverse = d === 1;
-          const w: CellWeights & { weightHhT: Tensor2D } = { ...this.cellWeights(l, reverse), weightHhT: tf.transpose(this.cellWeights(l, reverse).weightHh) }; // Wᵀ once per sequence
+          const cw = this.cellWeights(l, reverse);
           const idx = l * D + d;
           const inSize = layerInput.shape[2];
-          // Project every step at once: [B·T, F] · W_ihᵀ → [B, T, G·H].
-          const proj = linearT(tf.reshape(layerInput, [B * T, inSize]), w.weightIh);
           let h: Tensor2D = h0 ? h0[idx]! : zeros;
           let cs: Tensor2D = c0 ? c0[idx]! : zeros;
           const needSeq = returnSequences || l < c.numLayers - 1;
           if (c.kind === 'lstm') {
-            // The whole recurrence as one op (@llm/core's lstmSequence: one native call forward and
-            // one backward on the native backend; the same equations in tfjs ops elsewhere), fed
-            // the batch-major projection as it is, with b_ih + b_hh added inside the op.
+            // The whole layer-direction as one op (@llm/core's lstmLayer: on the native backend one
+            // call forward, with the input projection inside each step's product, and one backward
+            // that also yields dx, dW_ih, dW_hh and the bias gradient; matMul + the same equations
+            // in tfjs ops elsewhere), fed the batch-first input as it is, with b_ih + b_hh.
             // Rows past their length keep their state and output zeros (packed-sequence semantics).
-            const bias = w.biasIh && w.biasHh ? tf.add(w.biasIh, w.biasHh) : (w.biasIh ?? w.biasHh);
-            const all = lstmSequence(tf.reshape(proj, [B, T, -1]), h, cs, w.weightHhT, { reverse, lengths: needMask ? lengths : undefined, bias, batchFirst: true });
+            const bias = cw.biasIh && cw.biasHh ? tf.add(cw.biasIh, cw.biasHh) : (cw.biasIh ?? cw.biasHh);
+            const all = lstmLayer(layerInput, cw.weightIh, cw.weightHh, h, cs, { reverse, lengths: needMask ? lengths : undefined, bias, batchFirst: true });
             h = tf.reshape(tf.slice(all, [0, T, 0], [B, 1, H]), [B, H]) as Tensor2D;
             cs = tf.reshape(tf.slice(all, [0, T + 1, 0], [B, 1, H]), [B, H]) as Tensor2D;
             hN.push(h);
@@ -282,6 +281,9 @@ export class RecurrentLayer {
             if (needSeq) outs.push(tf.slice(all, [0, 0, 0], [B, T, H]) as Tensor3D);
             continue;
           }
+          // Project every step at once: [B·T, F] · W_ihᵀ → [T, B, G·H], one slice per step.
+          const w: CellWeights & { weightHhT: Tensor2D } = { ...cw, weightHhT: tf.transpose(cw.weightHh) }; // Wᵀ once per sequence
+          const proj = linearT(tf.reshape(layerInput, [B * T, inSize]), w.weightIh);
           let biased: Tensor2D = proj;
           if (w.biasIh) biased = tf.add(biased, w.biasIh) as Tensor2D;
           if (c.kind !== 'gru' && w.biasHh) {

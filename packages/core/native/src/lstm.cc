@@ -54,21 +54,28 @@ inline void prefetch_run(const float* p, long n) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Microkernels: C[mr × 4·VL] = A[mr rows, stride lda] · P[K][4·VL] (P 64-byte aligned, C with
-// row stride 4·VL). A is read in place (broadcast per element): it is a few KB, already cached.
+// Microkernels: C[mr × 4·VL] = [A1 | A2][mr rows] · P[K1 + K2][4·VL]: A1 (K1 columns, row stride
+// lda1) then A2 (K2 columns, row stride lda2) against one packed panel (64-byte aligned); C has
+// row stride 4·VL. The A rows are read in place (broadcast per element): a step's rows are a few
+// KB, already cached.
 
-using Mk = void (*)(long K, const float* a, long lda, const float* p, float* c);
+using Mk = void (*)(long K1, const float* a1, long lda1, long K2, const float* a2, long lda2, const float* p, float* c);
 
 template <int MR, int VL>
-void mk_scalar(long K, const float* a, long lda, const float* p, float* c) {
+void mk_scalar(long K1, const float* a1, long lda1, long K2, const float* a2, long lda2, const float* p, float* c) {
   constexpr int W = 4 * VL;
   float acc[MR][W] = {};
-  for (long k = 0; k < K; k++) {
-    for (int r = 0; r < MR; r++) {
-      const float x = a[r * lda + k];
-      for (int j = 0; j < W; j++) acc[r][j] += x * p[j];
+  for (int seg = 0; seg < 2; seg++) {
+    const long K = seg == 0 ? K1 : K2;
+    const float* a = seg == 0 ? a1 : a2;
+    const long lda = seg == 0 ? lda1 : lda2;
+    for (long k = 0; k < K; k++) {
+      for (int r = 0; r < MR; r++) {
+        const float x = a[r * lda + k];
+        for (int j = 0; j < W; j++) acc[r][j] += x * p[j];
+      }
+      p += W;
     }
-    p += W;
   }
   for (int r = 0; r < MR; r++)
     for (int j = 0; j < W; j++) c[r * W + j] = acc[r][j];
@@ -78,23 +85,29 @@ void mk_scalar(long K, const float* a, long lda, const float* p, float* c) {
 #define LLMK_LSTM_X86 1
 
 template <int MR>
-__attribute__((target("avx512f,fma"))) void mk_avx512(long K, const float* a, long lda, const float* p, float* c) {
+__attribute__((target("avx512f,fma"))) void mk_avx512(long K1, const float* a1, long lda1, long K2, const float* a2, long lda2, const float* p,
+                                                      float* c) {
   __m512 acc[MR][4];
 #pragma GCC unroll 8
   for (int r = 0; r < MR; r++)
     for (int j = 0; j < 4; j++) acc[r][j] = _mm512_setzero_ps();
+  for (int seg = 0; seg < 2; seg++) {
+    const long K = seg == 0 ? K1 : K2;
+    const float* a = seg == 0 ? a1 : a2;
+    const long lda = seg == 0 ? lda1 : lda2;
 #pragma GCC unroll 2
-  for (long k = 0; k < K; k++) {
-    const __m512 b0 = _mm512_load_ps(p), b1 = _mm512_load_ps(p + 16), b2 = _mm512_load_ps(p + 32), b3 = _mm512_load_ps(p + 48);
+    for (long k = 0; k < K; k++) {
+      const __m512 b0 = _mm512_load_ps(p), b1 = _mm512_load_ps(p + 16), b2 = _mm512_load_ps(p + 32), b3 = _mm512_load_ps(p + 48);
 #pragma GCC unroll 8
-    for (int r = 0; r < MR; r++) {
-      const __m512 x = _mm512_set1_ps(a[r * lda + k]);
-      acc[r][0] = _mm512_fmadd_ps(x, b0, acc[r][0]);
-      acc[r][1] = _mm512_fmadd_ps(x, b1, acc[r][1]);
-      acc[r][2] = _mm512_fmadd_ps(x, b2, acc[r][2]);
-      acc[r][3] = _mm512_fmadd_ps(x, b3, acc[r][3]);
+      for (int r = 0; r < MR; r++) {
+        const __m512 x = _mm512_set1_ps(a[r * lda + k]);
+        acc[r][0] = _mm512_fmadd_ps(x, b0, acc[r][0]);
+        acc[r][1] = _mm512_fmadd_ps(x, b1, acc[r][1]);
+        acc[r][2] = _mm512_fmadd_ps(x, b2, acc[r][2]);
+        acc[r][3] = _mm512_fmadd_ps(x, b3, acc[r][3]);
+      }
+      p += 64;
     }
-    p += 64;
   }
 #pragma GCC unroll 8
   for (int r = 0; r < MR; r++)
@@ -102,22 +115,28 @@ __attribute__((target("avx512f,fma"))) void mk_avx512(long K, const float* a, lo
 }
 
 template <int MR>
-__attribute__((target("avx2,fma"))) void mk_avx2(long K, const float* a, long lda, const float* p, float* c) {
+__attribute__((target("avx2,fma"))) void mk_avx2(long K1, const float* a1, long lda1, long K2, const float* a2, long lda2, const float* p,
+                                                 float* c) {
   __m256 acc[MR][4];
 #pragma GCC unroll 8
   for (int r = 0; r < MR; r++)
     for (int j = 0; j < 4; j++) acc[r][j] = _mm256_setzero_ps();
-  for (long k = 0; k < K; k++) {
-    const __m256 b0 = _mm256_load_ps(p), b1 = _mm256_load_ps(p + 8), b2 = _mm256_load_ps(p + 16), b3 = _mm256_load_ps(p + 24);
+  for (int seg = 0; seg < 2; seg++) {
+    const long K = seg == 0 ? K1 : K2;
+    const float* a = seg == 0 ? a1 : a2;
+    const long lda = seg == 0 ? lda1 : lda2;
+    for (long k = 0; k < K; k++) {
+      const __m256 b0 = _mm256_load_ps(p), b1 = _mm256_load_ps(p + 8), b2 = _mm256_load_ps(p + 16), b3 = _mm256_load_ps(p + 24);
 #pragma GCC unroll 8
-    for (int r = 0; r < MR; r++) {
-      const __m256 x = _mm256_broadcast_ss(a + r * lda + k);
-      acc[r][0] = _mm256_fmadd_ps(x, b0, acc[r][0]);
-      acc[r][1] = _mm256_fmadd_ps(x, b1, acc[r][1]);
-      acc[r][2] = _mm256_fmadd_ps(x, b2, acc[r][2]);
-      acc[r][3] = _mm256_fmadd_ps(x, b3, acc[r][3]);
+      for (int r = 0; r < MR; r++) {
+        const __m256 x = _mm256_broadcast_ss(a + r * lda + k);
+        acc[r][0] = _mm256_fmadd_ps(x, b0, acc[r][0]);
+        acc[r][1] = _mm256_fmadd_ps(x, b1, acc[r][1]);
+        acc[r][2] = _mm256_fmadd_ps(x, b2, acc[r][2]);
+        acc[r][3] = _mm256_fmadd_ps(x, b3, acc[r][3]);
+      }
+      p += 32;
     }
-    p += 32;
   }
 #pragma GCC unroll 8
   for (int r = 0; r < MR; r++)
@@ -206,14 +225,14 @@ void run_phased(long phases, long items, double flops_per_phase, Item&& item) {
 // tile row (gate g of unit l at pre[g*ps + l]); the other arrays are at the row's first unit with
 // gates H apart.
 
-LLMK_LSTM_CLONES void gates_fwd(long n, const float* __restrict pre, long ps, const float* __restrict x, const float* __restrict bias, long H,
-                           float* __restrict act, const float* __restrict cp, float* __restrict cn, float* __restrict tcb,
+LLMK_LSTM_CLONES void gates_fwd(long n, const float* __restrict pre, long ps, const float* __restrict x, long xs, const float* __restrict bias,
+                                long H, float* __restrict act, const float* __restrict cp, float* __restrict cn, float* __restrict tcb,
                            float* __restrict hn, float* __restrict ob) {
   for (long l = 0; l < n; l++) {
     const float ig = fsigmoid(pre[l] + x[l] + bias[l]);
-    const float fg = fsigmoid(pre[ps + l] + x[H + l] + bias[H + l]);
-    const float gg = ftanh(pre[2 * ps + l] + x[2 * H + l] + bias[2 * H + l]);
-    const float og = fsigmoid(pre[3 * ps + l] + x[3 * H + l] + bias[3 * H + l]);
+    const float fg = fsigmoid(pre[ps + l] + x[xs + l] + bias[H + l]);
+    const float gg = ftanh(pre[2 * ps + l] + x[2 * xs + l] + bias[2 * H + l]);
+    const float og = fsigmoid(pre[3 * ps + l] + x[3 * xs + l] + bias[3 * H + l]);
     act[l] = ig;
     act[H + l] = fg;
     act[2 * H + l] = gg;
@@ -254,12 +273,32 @@ struct Layout {
   long time(long s) const { return reverse ? T - 1 - s : s; }
 };
 
+// matmul on the pool (or serial): C[m×n] = op(A)·op(B).
+void gemm(const float* a, bool ta, const float* b, bool tb, float* c, long m, long n, long k) {
+  MatMulArgs args{};
+  args.a = a;
+  args.b = b;
+  args.c = c;
+  args.batch = args.batch_a = args.batch_b = 1;
+  args.m = m;
+  args.n = n;
+  args.k = k;
+  args.trans_a = ta;
+  args.trans_b = tb;
+  args.bias = nullptr;
+  args.bias_len = 0;
+  args.activation = ActLinear;
+  args.alpha = 0.f;
+  args.serial = false;
+  batch_matmul(args);
+}
+
 }  // namespace
 
-void lstm_fwd(const LstmShape& s, const float* xproj, const float* bias, const float* h0, const float* c0, const float* whhT,
-              const int32_t* lengths, float* out, float* acts, float* hprev, float* cprev, float* tc) {
+void lstm_fwd(const LstmShape& s, const LstmWeights& w, const float* h0, const float* c0, const int32_t* lengths, float* out,
+              float* acts, float* hprev, float* cprev, float* tc) {
   const Layout L{s.T, s.B, s.H, 4 * s.H, s.reverse, s.batch_first};
-  const long T = L.T, B = L.B, H = L.H, G = L.G;
+  const long T = L.T, B = L.B, H = L.H, G = L.G, F = w.x ? w.F : 0;
   if (B == 0 || H == 0) return;
   if (T == 0) {
     for (long b = 0; b < B; b++) {
@@ -269,36 +308,41 @@ void lstm_fwd(const LstmShape& s, const float* xproj, const float* bias, const f
     return;
   }
   const Kern kr = kern_for(current_isa());
-  const long VL = kr.vl, W = 4 * VL, NU = (H + VL - 1) / VL;
-  // Forward panels: panel u, row k, column g·VL + l = W_hhᵀ[k, g·H + u·VL + l] (0 past H).
-  Aligned panels(static_cast<size_t>(NU) * H * W);
+  const long VL = kr.vl, W = 4 * VL, NU = (H + VL - 1) / VL, K = F + H;
+  // Forward panels: panel u, row k, column g·VL + l: the weight of input k (x's F features, then
+  // h's H units) for gate g of unit u·VL + l (0 past H).
+  Aligned panels(static_cast<size_t>(NU) * K * W);
   for (long u = 0; u < NU; u++) {
-    float* pu = panels.p + u * H * W;
-    for (long k = 0; k < H; k++)
-      for (long g = 0; g < 4; g++)
-        for (long l = 0; l < VL; l++) {
-          const long unit = u * VL + l;
-          pu[k * W + g * VL + l] = unit < H ? whhT[k * G + g * H + unit] : 0.f;
+    float* pu = panels.p + u * K * W;
+    for (long g = 0; g < 4; g++)
+      for (long l = 0; l < VL; l++) {
+        const long unit = u * VL + l, j = g * H + unit;
+        for (long k = 0; k < K; k++) {
+          float v = 0.f;
+          if (unit < H) {
+            if (k < F) v = w.wih[j * F + k];
+            else v = w.whh_transposed ? w.whh[(k - F) * G + j] : w.whh[j * H + (k - F)];
+          }
+          pu[k * W + g * VL + l] = v;
         }
+      }
   }
   std::vector<float> zeros;
-  if (bias == nullptr) {
-    zeros.assign(G, 0.f);
-    bias = zeros.data();
-  }
+  if (w.bias == nullptr || w.xproj == nullptr) zeros.assign(G, 0.f);
+  const float* bias = w.bias ? w.bias : zeros.data();
   // The state before the first step.
   const long t0 = L.time(0);
   for (long b = 0; b < B; b++) {
     std::memcpy(hprev + L.row(t0, b) * H, h0 + b * H, sizeof(float) * H);
     std::memcpy(cprev + L.row(t0, b) * H, c0 + b * H, sizeof(float) * H);
   }
-  const long lda = L.bstride() * H;
+  const long ldh = L.bstride() * H, ldx = L.bstride() * F;
   auto item = [&](long step, long u) {
     const long t = L.time(step);
     const bool last = step + 1 == T;
     const long tn = last ? 0 : L.time(step + 1);
     const long u0 = u * VL, nu = std::min(VL, H - u0);
-    const float* pu = panels.p + u * H * W;
+    const float* pu = panels.p + u * K * W;
     alignas(64) float tile[6 * 64];
     // In the batch-major layout a step's rows lie T rows apart, which the hardware prefetcher
     // does not follow: fetch the next step's lines of this item while this step computes.
@@ -307,9 +351,11 @@ void lstm_fwd(const LstmShape& s, const float* xproj, const float* bias, const f
       for (long b = 0; b < B; b++) {
         const long r1 = L.row(t1, b);
         for (long g = 0; g < 4; g++) {
-          prefetch_run<false>(xproj + r1 * G + g * H + u0, nu);
+          if (w.xproj) prefetch_run<false>(w.xproj + r1 * G + g * H + u0, nu);
           prefetch_run<true>(acts + r1 * G + g * H + u0, nu);
         }
+        // x's row is read by every item: each prefetches its share.
+        if (F > 0) prefetch_run<false>(w.x + r1 * F + F * u / NU, F * (u + 1) / NU - F * u / NU);
         prefetch_run<true>(tc + r1 * H + u0, nu);
         prefetch_run<true>(out + L.orow(t1, b) * H + u0, nu);
         if (t2 >= 0) {
@@ -320,7 +366,7 @@ void lstm_fwd(const LstmShape& s, const float* xproj, const float* bias, const f
     }
     for (long b0 = 0; b0 < B; b0 += kr.mr) {
       const long mr = std::min<long>(kr.mr, B - b0);
-      kr.mk[mr](H, hprev + L.row(t, b0) * H, lda, pu, tile);
+      kr.mk[mr](F, F > 0 ? w.x + L.row(t, b0) * F : nullptr, ldx, H, hprev + L.row(t, b0) * H, ldh, pu, tile);
       for (long r = 0; r < mr; r++) {
         const long b = b0 + r, ri = L.row(t, b);
         const float* hp = hprev + ri * H + u0;
@@ -336,37 +382,45 @@ void lstm_fwd(const LstmShape& s, const float* xproj, const float* bias, const f
           std::memmove(cn, cp, sizeof(float) * nu);
           continue;
         }
-        gates_fwd(nu, tile + r * W, VL, xproj + ri * G + u0, bias + u0, H, acts + ri * G + u0, cp, cn, tc + ri * H + u0, hn, o);
+        const float* xp = w.xproj ? w.xproj + ri * G + u0 : zeros.data();
+        gates_fwd(nu, tile + r * W, VL, xp, w.xproj ? H : 0, bias + u0, H, acts + ri * G + u0, cp, cn, tc + ri * H + u0, hn, o);
       }
     }
   };
-  run_phased(T, NU, 2.0 * B * H * G, item);
+  run_phased(T, NU, 2.0 * B * K * G, item);
 }
 
-void lstm_bwd(const LstmShape& s, const float* dout, const float* acts, const float* hprev, const float* cprev, const float* tc,
-              const float* whhT, const int32_t* lengths, float* dxproj, float* dh0, float* dc0, float* dwhhT, float* dbias) {
+void lstm_bwd(const LstmShape& s, const LstmWeights& w, const float* dout, const float* acts, const float* hprev, const float* cprev,
+              const float* tc, const int32_t* lengths, const LstmGrads& gr) {
   const Layout L{s.T, s.B, s.H, 4 * s.H, s.reverse, s.batch_first};
-  const long T = L.T, B = L.B, H = L.H, G = L.G;
+  const long T = L.T, B = L.B, H = L.H, G = L.G, F = w.x ? w.F : 0;
   if (B == 0 || H == 0) return;
+  if (gr.dbias) std::memset(gr.dbias, 0, sizeof(float) * G);
   if (T == 0) {
     // No steps: the final state is the initial state.
     for (long b = 0; b < B; b++) {
-      std::memcpy(dh0 + b * H, dout + L.orow(0, b) * H, sizeof(float) * H);
-      std::memcpy(dc0 + b * H, dout + L.orow(1, b) * H, sizeof(float) * H);
+      std::memcpy(gr.dh0 + b * H, dout + L.orow(0, b) * H, sizeof(float) * H);
+      std::memcpy(gr.dc0 + b * H, dout + L.orow(1, b) * H, sizeof(float) * H);
     }
-    std::memset(dwhhT, 0, sizeof(float) * H * G);
-    if (dbias) std::memset(dbias, 0, sizeof(float) * G);
+    std::memset(gr.dwhh, 0, sizeof(float) * H * G);
+    if (gr.dwih) std::memset(gr.dwih, 0, sizeof(float) * G * F);
     return;
   }
   const Kern kr = kern_for(current_isa());
-  const long W = 4 * kr.vl, NV = (H + W - 1) / W;
-  // Backward panels: panel v, row j, column m = W_hhᵀ[v·W + m, j] (0 past H).
+  const long W = 4 * kr.vl, C = H + (gr.dx ? F : 0), NV = (C + W - 1) / W;
+  // Backward panels over the columns of [W_hh | W_ih] ([4H, H + F]): panel v, row j, column m =
+  // the weight of gate j for input v·W + m (h's units, then x's features; 0 past the end).
   Aligned panels(static_cast<size_t>(NV) * G * W);
   for (long v = 0; v < NV; v++) {
     float* pv = panels.p + v * G * W;
     for (long m = 0; m < W; m++) {
-      const long unit = v * W + m;
-      for (long j = 0; j < G; j++) pv[j * W + m] = unit < H ? whhT[unit * G + j] : 0.f;
+      const long col = v * W + m;
+      for (long j = 0; j < G; j++) {
+        float x = 0.f;
+        if (col < H) x = w.whh_transposed ? w.whh[col * G + j] : w.whh[j * H + col];
+        else if (col < C) x = w.wih[j * F + (col - H)];
+        pv[j * W + m] = x;
+      }
     }
   }
   // Running dh, dc [B,H], from the final state's gradient.
@@ -375,76 +429,68 @@ void lstm_bwd(const LstmShape& s, const float* dout, const float* acts, const fl
     std::memcpy(dh.data() + b * H, dout + L.orow(T, b) * H, sizeof(float) * H);
     std::memcpy(dc.data() + b * H, dout + L.orow(T + 1, b) * H, sizeof(float) * H);
   }
-  if (dbias) std::memset(dbias, 0, sizeof(float) * G);
+  float* dgates = gr.dgates;
   const long lda = L.bstride() * G;
-  // Phase k: (k > 0) dh ← dgates(step k−1)·W_hh for the item's units, then (k < T) the gate
-  // gradients of step k; steps counted backwards from the last one processed forward.
+  // Phase k: (k > 0) [dh | dx] ← dgates(step k−1)·[W_hh | W_ih] for the item's columns, then
+  // (k < T) the gate gradients of step k for the item's units; steps counted backwards from the
+  // last one processed forward.
   auto item = [&](long k, long v) {
-    const long v0 = v * W, nv = std::min(W, H - v0);
+    const long v0 = v * W, nv = std::min(W, C - v0), nh = std::max(0L, std::min(W, H - v0));
     alignas(64) float tile[6 * 64];
     if (k > 0) {
       const long tp = L.time(T - k);
       const float* pv = panels.p + v * G * W;
       for (long b0 = 0; b0 < B; b0 += kr.mr) {
         const long mr = std::min<long>(kr.mr, B - b0);
-        kr.mk[mr](G, dxproj + L.row(tp, b0) * G, lda, pv, tile);
+        kr.mk[mr](G, dgates + L.row(tp, b0) * G, lda, 0, nullptr, 0, pv, tile);
         for (long r = 0; r < mr; r++) {
           const long b = b0 + r;
-          if (lengths && tp >= lengths[b]) continue;  // state held: dh passes through
-          std::memcpy(dh.data() + b * H + v0, tile + r * W, sizeof(float) * nv);
+          // Rows past their length hold the state: dh passes through (and their dgates are 0).
+          if (nh > 0 && !(lengths && tp >= lengths[b])) std::memcpy(dh.data() + b * H + v0, tile + r * W, sizeof(float) * nh);
+          if (nv > nh) std::memcpy(gr.dx + L.row(tp, b) * F + (v0 + nh - H), tile + r * W + nh, sizeof(float) * (nv - nh));
         }
       }
     }
-    if (k < T) {
+    if (k < T && nh > 0) {
       const long t = L.time(T - 1 - k);
       if (k + 1 < T) {
         const long t1 = L.time(T - 2 - k);
         for (long b = 0; b < B; b++) {
           const long r1 = L.row(t1, b);
           for (long g = 0; g < 4; g++) {
-            prefetch_run<false>(acts + r1 * G + g * H + v0, nv);
-            prefetch_run<true>(dxproj + r1 * G + g * H + v0, nv);
+            prefetch_run<false>(acts + r1 * G + g * H + v0, nh);
+            prefetch_run<true>(dgates + r1 * G + g * H + v0, nh);
           }
-          prefetch_run<false>(tc + r1 * H + v0, nv);
-          prefetch_run<false>(cprev + r1 * H + v0, nv);
-          prefetch_run<false>(dout + L.orow(t1, b) * H + v0, nv);
+          prefetch_run<false>(tc + r1 * H + v0, nh);
+          prefetch_run<false>(cprev + r1 * H + v0, nh);
+          prefetch_run<false>(dout + L.orow(t1, b) * H + v0, nh);
         }
       }
       for (long b = 0; b < B; b++) {
         const long ri = L.row(t, b);
-        float* dg = dxproj + ri * G + v0;
+        float* dg = dgates + ri * G + v0;
         if (lengths && t >= lengths[b]) {
-          for (long g = 0; g < 4; g++) std::memset(dg + g * H, 0, sizeof(float) * nv);
+          for (long g = 0; g < 4; g++) std::memset(dg + g * H, 0, sizeof(float) * nh);
           continue;
         }
-        gates_bwd(nv, H, acts + ri * G + v0, tc + ri * H + v0, cprev + ri * H + v0, dout + L.orow(t, b) * H + v0, dh.data() + b * H + v0,
+        gates_bwd(nh, H, acts + ri * G + v0, tc + ri * H + v0, cprev + ri * H + v0, dout + L.orow(t, b) * H + v0, dh.data() + b * H + v0,
                   dc.data() + b * H + v0, dg);
-        if (dbias)
+        if (gr.dbias)
           for (long g = 0; g < 4; g++)
-            for (long l = 0; l < nv; l++) dbias[g * H + v0 + l] += dg[g * H + l];
+            for (long l = 0; l < nh; l++) gr.dbias[g * H + v0 + l] += dg[g * H + l];
       }
     }
   };
-  run_phased(T + 1, NV, 2.0 * B * H * G, item);
-  std::memcpy(dh0, dh.data(), sizeof(float) * B * H);
-  std::memcpy(dc0, dc.data(), sizeof(float) * B * H);
-  // dW_hhᵀ = Σ_t h_prev[t]ᵀ · dgates[t]: one product over all steps (rows in the same layout).
-  MatMulArgs args{};
-  args.a = hprev;
-  args.b = dxproj;
-  args.c = dwhhT;
-  args.batch = args.batch_a = args.batch_b = 1;
-  args.m = H;
-  args.n = G;
-  args.k = T * B;
-  args.trans_a = true;
-  args.trans_b = false;
-  args.bias = nullptr;
-  args.bias_len = 0;
-  args.activation = ActLinear;
-  args.alpha = 0.f;
-  args.serial = false;
-  batch_matmul(args);
+  run_phased(T + 1, NV, 2.0 * B * C * G, item);
+  std::memcpy(gr.dh0, dh.data(), sizeof(float) * B * H);
+  std::memcpy(gr.dc0, dc.data(), sizeof(float) * B * H);
+  // Weight gradients: one product each over all steps (rows of hprev, x and dgates share the layout).
+  if (w.whh_transposed) {
+    gemm(hprev, true, dgates, false, gr.dwhh, H, G, T * B);  // dW_hhᵀ = Σ h_prevᵀ·dgates
+  } else {
+    gemm(dgates, true, hprev, false, gr.dwhh, G, H, T * B);  // dW_hh = Σ dgatesᵀ·h_prev
+  }
+  if (gr.dwih && F > 0) gemm(dgates, true, w.x, false, gr.dwih, G, F, T * B);
 }
 
 }  // namespace llmk

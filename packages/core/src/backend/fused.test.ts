@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { Rng } from '../rng.js';
 import { tf } from './tf.js';
 import { initBackend } from './select.js';
-import { adamwStep, fusedGelu, fusedLayerNorm, fusedMaskedSoftmax, fusedOpsNative, lstmSequence, softmaxCrossEntropyRows } from './fused.js';
+import { adamwStep, fusedGelu, fusedLayerNorm, fusedMaskedSoftmax, fusedOpsNative, lstmLayer, lstmSequence, softmaxCrossEntropyRows } from './fused.js';
 import { FusedAdamOptimizer, loadNativeAddon, nativeStatus, type NativeIsa } from './native.js';
 
 // Each fused op runs its pure-tfjs composition on the cpu backend and its addon kernels on the
@@ -177,6 +177,64 @@ describe.skipIf(!status.available)('fused ops: native kernels vs the tfjs compos
       }
     });
   }
+
+  // The layer op (input projection inside each step's product): F and H on either side of the
+  // panel widths, both layouts, both directions, masking, every ISA, 1 and 2 threads.
+  const layerCases: Array<[number, number, number, number, boolean, boolean, number[] | undefined]> = [
+    [3, 2, 1, 1, false, false, undefined],
+    [5, 7, 11, 19, true, true, [5, 1, 3, 5, 2, 4, 5]],
+    [4, 9, 70, 6, false, true, [4, 4, 1, 2, 3, 4, 4, 2, 1]],
+    [3, 20, 40, 70, true, false, undefined],
+  ];
+  for (const [T, B, F, H, reverse, batchFirst, lengths] of layerCases) {
+    it(`LSTM layer T${T} B${B} F${F} H${H}${reverse ? ' reverse' : ''}${batchFirst ? ' batch-first' : ''}${lengths ? ' lengths' : ''}: outputs and every gradient`, async () => {
+      const { addon } = loadNativeAddon();
+      const info = addon.info();
+      const isas: NativeIsa[] = ['scalar'];
+      if (info.avx2) isas.push('avx2');
+      if (info.avx512) isas.push('avx512');
+      const inputs = [
+        { data: data(T * B * F, 'lx'), shape: batchFirst ? [B, T, F] : [T, B, F] },
+        { data: data(4 * H * F, 'lwi', 0.3), shape: [4 * H, F] },
+        { data: data(4 * H * H, 'lwh', 0.3), shape: [4 * H, H] },
+        { data: data(B * H, 'lh0', 0.5), shape: [B, H] },
+        { data: data(B * H, 'lc0', 0.5), shape: [B, H] },
+        { data: data(4 * H, 'lb', 0.5), shape: [4 * H] },
+      ];
+      try {
+        for (const isa of isas) {
+          expect(addon.setIsa(isa)).toBe(true);
+          for (const threads of [1, 2]) {
+            addon.setThreads(threads);
+            await compareGrad((x, wi, wh, h, c, b) => lstmLayer(x!, wi!, wh!, h!, c!, { bias: b, reverse, lengths, batchFirst }), inputs, 5e-5);
+          }
+        }
+        await compareGrad((x, wi, wh, h, c) => lstmLayer(x!, wi!, wh!, h!, c!, { reverse, lengths, batchFirst }), inputs.slice(0, 5), 5e-5);
+        // two directions over the same input before either backward (the scratch arrays they keep must not mix)
+        await compareGrad((x, wi, wh, h, c, b) => tf.add(lstmLayer(x!, wi!, wh!, h!, c!, { bias: b, lengths, batchFirst }), tf.mul(lstmLayer(x!, wi!, wh!, h!, c!, { bias: b, lengths, batchFirst, reverse: true }), 0.5)), inputs, 5e-5);
+      } finally {
+        addon.setIsa(info.isa);
+        addon.setThreads(info.threads);
+      }
+    });
+  }
+
+  it('LSTM layer equals lstmSequence of the projected input; rejects bad shapes', async () => {
+    await tf.setBackend('native');
+    const [T, B, F, H] = [4, 3, 5, 6];
+    const x = tf.tensor(data(B * T * F, 'le-x'), [B, T, F]);
+    const wi = tf.tensor(data(4 * H * F, 'le-wi', 0.3), [4 * H, F]);
+    const wh = tf.tensor(data(4 * H * H, 'le-wh', 0.3), [4 * H, H]);
+    const b = tf.tensor(data(4 * H, 'le-b'), [4 * H]);
+    const h = tf.zeros([B, H]);
+    const layer = lstmLayer(x, wi, wh, h, h, { bias: b, batchFirst: true, lengths: [4, 1, 3] });
+    const proj = tf.reshape(tf.matMul(tf.reshape(x, [B * T, F]), wi, false, true), [B, T, 4 * H]);
+    const seq = lstmSequence(proj, h, h, tf.transpose(wh), { bias: b, batchFirst: true, lengths: [4, 1, 3] });
+    expect(layer.shape).toEqual([B, T + 2, H]);
+    expectClose([Float32Array.from(layer.dataSync())], [Float32Array.from(seq.dataSync())], 1e-5);
+    expect(() => lstmLayer(x, wh, wh, h, h, { batchFirst: true })).toThrow(/do not agree/);
+    expect(() => lstmLayer(x, wi, wh, h, h, { batchFirst: true, lengths: [1, 2] })).toThrow(/2 lengths for a batch of 3/);
+  });
 
   it('LSTM sequence batch-first equals the step-major layout transposed', async () => {
     await tf.setBackend('native');

@@ -253,34 +253,120 @@ export function lstmSequence(xProj: Tensor, h0: Tensor, c0: Tensor, whhT: Tensor
     const all = lstmSequenceTf(xs, h0, c0, whhT, T, B, H, reverse, len);
     return batchFirst ? tf.transpose(all, [1, 0, 2]) : all;
   }
+  return lstmNative(addon, { xProj, h0, c0, whh: whhT, whhTransposed: true, bias }, T, B, H, reverse, batchFirst, len);
+}
+
+/** Options of {@link lstmLayer}. */
+export interface LstmLayerOptions extends Omit<LstmSequenceOptions, 'bias'> {
+  /** The gates' bias `[4H]` (PyTorch's `b_ih + b_hh`); none when absent. */
+  bias?: Tensor;
+}
+
+/**
+ * An LSTM layer-direction from its input (PyTorch's `nn.LSTM` equations, gates i, f, g, o):
+ * `x` `[T, B, F]` (or `[B, T, F]` with `batchFirst`), `weightIh` `[4H, F]` and `weightHh`
+ * `[4H, H]` in PyTorch's layout, `h0`/`c0` `[B, H]`, `bias` `[4H]`. Returns what
+ * {@link lstmSequence} returns (`[T + 2, B, H]`, or `[B, T + 2, H]` with `batchFirst`).
+ * Differentiable in every tensor input. On the native backend the input projection is part of
+ * each step's product (`[x_t | h_{t−1}]·[W_ih | W_hh]ᵀ`), so no `[T, B, 4H]` projection is
+ * materialised, and the backward computes `dx`, `dW_ih`, `dW_hh` and `dbias` in the same call;
+ * elsewhere it is a `matMul` followed by {@link lstmSequence}.
+ */
+export function lstmLayer(x: Tensor, weightIh: Tensor, weightHh: Tensor, h0: Tensor, c0: Tensor, options: LstmLayerOptions = {}): Tensor {
+  const batchFirst = options.batchFirst ?? false;
+  if (x.rank !== 3) throw new RangeError(`lstmLayer: x must be ${batchFirst ? '[B, T, F]' : '[T, B, F]'}, got ${JSON.stringify(x.shape)}`);
+  const [T, B, F] = (batchFirst ? [x.shape[1], x.shape[0], x.shape[2]] : x.shape) as [number, number, number];
+  const G = weightHh.shape[0] ?? 0;
+  const H = G / 4;
+  const bias = options.bias;
+  if (!Number.isInteger(H) || H < 1 || weightHh.rank !== 2 || weightHh.shape[1] !== H || weightIh.rank !== 2 || weightIh.shape[0] !== G || weightIh.shape[1] !== F ||
+      h0.shape[0] !== B || h0.shape[1] !== H || c0.shape[0] !== B || c0.shape[1] !== H || (bias && (bias.rank !== 1 || bias.size !== G))) {
+    throw new RangeError(`lstmLayer: shapes do not agree: x ${JSON.stringify(x.shape)}${batchFirst ? ' (batch first)' : ''}, weightIh ${JSON.stringify(weightIh.shape)}, weightHh ${JSON.stringify(weightHh.shape)}, h0 ${JSON.stringify(h0.shape)}, c0 ${JSON.stringify(c0.shape)}${bias ? `, bias ${JSON.stringify(bias.shape)}` : ''}`);
+  }
+  const reverse = options.reverse ?? false;
+  const lengths = options.lengths ? Int32Array.from(options.lengths) : null;
+  if (lengths && lengths.length !== B) throw new RangeError(`lstmLayer: ${lengths.length} lengths for a batch of ${B}`);
+  const len = lengths !== null && lengths.some((l) => l < T) ? lengths : null;
+  const addon = nativeAddon();
+  if (!addon || !allF32(x, weightIh, weightHh, h0, c0, bias) || T === 0 || F === 0) {
+    const proj = tf.reshape(tf.matMul(tf.reshape(x, [-1, F]), weightIh, false, true), [x.shape[0]!, x.shape[1]!, G]);
+    return lstmSequence(proj, h0, c0, tf.transpose(weightHh), { lengths: options.lengths, reverse, bias, batchFirst });
+  }
+  return lstmNative(addon, { x, wih: weightIh, h0, c0, whh: weightHh, whhTransposed: false, bias }, T, B, H, reverse, batchFirst, len);
+}
+
+// Scratch arrays the LSTM keeps from its forward to its backward (gate activations, states) and
+// the backward's gate gradients: tens of MB per call, recycled once the backward has used them,
+// so a training step does not hand that much fresh memory to the allocator and the GC each time.
+const lstmScratch = new Map<number, Float32Array[]>();
+function takeScratch(n: number): Float32Array {
+  return lstmScratch.get(n)?.pop() ?? new Float32Array(n);
+}
+function giveScratch(arrays: Float32Array[]): void {
+  for (const a of arrays) {
+    const list = lstmScratch.get(a.length) ?? [];
+    if (list.length < 4) list.push(a);
+    lstmScratch.set(a.length, list);
+  }
+}
+
+interface LstmInputs {
+  xProj?: Tensor;
+  x?: Tensor;
+  wih?: Tensor;
+  whh: Tensor;
+  whhTransposed: boolean;
+  h0: Tensor;
+  c0: Tensor;
+  bias?: Tensor;
+}
+
+/** lstmSequence / lstmLayer on the addon: one call forward, one backward. */
+function lstmNative(addon: NativeAddon, inp: LstmInputs, T: number, B: number, H: number, reverse: boolean, batchFirst: boolean, len: Int32Array | null): Tensor {
+  const G = 4 * H;
+  const F = inp.x ? inp.x.shape[2]! : 0;
   const outShape = batchFirst ? [B, T + 2, H] : [T + 2, B, H];
-  const rowsShape = batchFirst ? [B, T] : [T, B];
-  const run = (xs: Tensor, hs: Tensor, cs: Tensor, ws: Tensor, bs: Tensor | undefined, save: tf.GradSaveFunc) => {
+  // The differentiable inputs, in this order: (xProj | x, wih), whh, h0, c0, [bias].
+  const order: Tensor[] = [...(inp.xProj ? [inp.xProj] : [inp.x!, inp.wih!]), inp.whh, inp.h0, inp.c0, ...(inp.bias ? [inp.bias] : [])];
+  const f = (...args: Array<Tensor | tf.GradSaveFunc>) => {
+    const save = args[args.length - 1] as tf.GradSaveFunc;
+    const ts = args.slice(0, -1) as Tensor[];
+    let at = 0;
+    const xp = inp.xProj ? ts[at++]! : undefined;
+    const xs = inp.xProj ? undefined : ts[at++]!;
+    const wih = inp.xProj ? undefined : ts[at++]!;
+    const whh = ts[at++]!;
+    const hs = ts[at++]!;
+    const cs = ts[at++]!;
+    const bs = inp.bias ? ts[at++]! : undefined;
     const out = new Float32Array((T + 2) * B * H);
-    const acts = new Float32Array(T * B * G);
-    const hprev = new Float32Array(T * B * H);
-    const cprev = new Float32Array(T * B * H);
-    const tc = new Float32Array(T * B * H);
-    addon.lstm(f32(xs), bs ? f32(bs) : null, f32(hs), f32(cs), f32(ws), len, out, acts, hprev, cprev, tc, T, B, H, reverse, batchFirst);
-    save([tf.tensor(acts, [...rowsShape, G]), tf.tensor(hprev, [...rowsShape, H]), tf.tensor(cprev, [...rowsShape, H]), tf.tensor(tc, [...rowsShape, H]), ws]);
+    let scratch: Float32Array[] | null = [takeScratch(T * B * G), takeScratch(T * B * H), takeScratch(T * B * H), takeScratch(T * B * H)];
+    const [acts, hprev, cprev, tc] = scratch as [Float32Array, Float32Array, Float32Array, Float32Array];
+    addon.lstm(xs ? f32(xs) : null, F, xp ? f32(xp) : null, bs ? f32(bs) : null, wih ? f32(wih) : null, f32(whh), inp.whhTransposed, f32(hs), f32(cs), len, out, acts, hprev, cprev, tc, T, B, H, reverse, batchFirst);
+    save(xs && wih ? [xs, wih, whh] : [whh]);
     return {
       value: tf.tensor(out, outShape, 'float32'),
       gradFunc: (dy: Tensor, saved: Saved) => {
-        const [sa, shp, scp, stc, sw] = saved as [Tensor, Tensor, Tensor, Tensor, Tensor];
-        const dx = new Float32Array(T * B * G);
+        if (!scratch) throw new Error('lstm: the backward of one forward call ran twice');
+        const [sx, swih, swhh] = (saved.length === 3 ? saved : [undefined, undefined, saved[0]]) as [Tensor | undefined, Tensor | undefined, Tensor];
+        const dgates = xp ? new Float32Array(T * B * G) : takeScratch(T * B * G);
+        const dx = sx ? new Float32Array(T * B * F) : null;
+        const dwih = sx ? new Float32Array(G * F) : null;
+        const dwhh = new Float32Array(G * H);
+        const db = bs ? new Float32Array(G) : null;
         const dh0 = new Float32Array(B * H);
         const dc0 = new Float32Array(B * H);
-        const dw = new Float32Array(H * G);
-        const db = bs ? new Float32Array(G) : null;
-        addon.lstmGrad(f32(dy), f32(sa), f32(shp), f32(scp), f32(stc), f32(sw), len, dx, dh0, dc0, dw, db, T, B, H, reverse, batchFirst);
-        const grads = [tf.tensor(dx, xs.shape, 'float32'), tf.tensor(dh0, [B, H], 'float32'), tf.tensor(dc0, [B, H], 'float32'), tf.tensor(dw, [H, G], 'float32')];
+        addon.lstmGrad(f32(dy), acts, hprev, cprev, tc, sx ? f32(sx) : null, F, swih ? f32(swih) : null, f32(swhh), inp.whhTransposed, len, dgates, dx, dwih, dwhh, db, dh0, dc0, T, B, H, reverse, batchFirst);
+        giveScratch(xp ? scratch : [...scratch, dgates]);
+        scratch = null;
+        const grads: Tensor[] = xp ? [tf.tensor(dgates, xp.shape, 'float32')] : [tf.tensor(dx!, sx!.shape, 'float32'), tf.tensor(dwih!, swih!.shape, 'float32')];
+        grads.push(tf.tensor(dwhh, swhh.shape, 'float32'), tf.tensor(dh0, [B, H], 'float32'), tf.tensor(dc0, [B, H], 'float32'));
         if (bs && db) grads.push(tf.tensor(db, bs.shape, 'float32'));
         return grads;
       },
     };
   };
-  if (bias) return custom((xa, ha, ca, wa, ba, save) => run(xa as Tensor, ha as Tensor, ca as Tensor, wa as Tensor, ba as Tensor, save as tf.GradSaveFunc))(xProj, h0, c0, whhT, bias);
-  return custom((xa, ha, ca, wa, save) => run(xa as Tensor, ha as Tensor, ca as Tensor, wa as Tensor, undefined, save as tf.GradSaveFunc))(xProj, h0, c0, whhT);
+  return custom(f as Grad)(...order);
 }
 
 /**

@@ -437,6 +437,12 @@ function transposeKernel(addon: NativeAddon): tf.KernelFunc {
     const x = inputs.x as TensorInfo;
     const xv = fourOf(backend, x);
     const perm = (attrs as { perm: number[] }).perm;
+    // The identity permutation (tfjs's gather gradient makes one for axis 0): share the storage,
+    // as the cpu backend's Identity kernel does, instead of copying it.
+    if (perm.length === x.shape.length && perm.every((p, i) => p === i)) {
+      (backend as unknown as { incRef(id: object): void }).incRef(x.dataId);
+      return { dataId: x.dataId, shape: [...x.shape], dtype: x.dtype };
+    }
     if (!xv || x.shape.length > MAX_RANK || x.shape.length === 0 || perm.length !== x.shape.length) return fallback(args);
     const xs = strides(x.shape);
     const outShape = perm.map((p) => x.shape[p]!);

@@ -24,6 +24,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <cstdlib>
 #include <cstring>
 #include <memory>
@@ -180,36 +181,83 @@ inline void cpu_relax() {
 #endif
 }
 
-template <typename Item>
-void run_phased(long phases, long items, double flops_per_phase, Item&& item) {
+// item(k, i) must be a pure function of data finished in earlier phases, writing only places no
+// other (phase, item) writes, so that running it twice, even at the same time, writes the same
+// values. commit(k, i) holds its side effects that must happen once (accumulations); it runs
+// on the thread that finishes (k, i) first, before the phase counts it as done.
+//
+// Items are claimed first from the participant's own stretch (cache affinity), then anywhere.
+// A participant that has run out of items and has waited for one another thread claimed for
+// several times the usual item time assumes that thread was descheduled (the machine is shared)
+// and runs the item itself; the owner, when it resumes, finds it finished.
+template <typename Item, typename Commit>
+void run_phased(long phases, long items, double flops_per_phase, Item&& item, Commit&& commit) {
   const int nt = threads();
   const long parts = std::min<long>(nt, items);
   // Small problems (tests, tiny layers) run on the calling thread.
   if (parts <= 1 || flops_per_phase < 2.0e5) {
     for (long k = 0; k < phases; k++)
-      for (long i = 0; i < items; i++) item(k, i);
+      for (long i = 0; i < items; i++) {
+        item(k, i);
+        commit(k, i);
+      }
     return;
   }
+  using Clock = std::chrono::steady_clock;
+  // LLM_NATIVE_LSTM_STEAL_NS overrides the wait before running another thread's item (tests set
+  // 0: run every unfinished item at once, so items routinely run twice at the same time).
+  const char* steal_env = std::getenv("LLM_NATIVE_LSTM_STEAL_NS");
+  const double steal_ns = steal_env ? std::atof(steal_env) : -1.0;
+  const long spin_first = steal_env ? 0 : 2000;
   std::atomic<long> done{0};
+  // claim[i] / fin[i]: phases of item i claimed / finished so far.
   std::unique_ptr<std::atomic<long>[]> claim(new std::atomic<long>[items]);
-  for (long i = 0; i < items; i++) claim[i].store(0, std::memory_order_relaxed);
+  std::unique_ptr<std::atomic<long>[]> fin(new std::atomic<long>[items]);
+  for (long i = 0; i < items; i++) {
+    claim[i].store(0, std::memory_order_relaxed);
+    fin[i].store(0, std::memory_order_relaxed);
+  }
+  auto finish = [&](long k, long i) {
+    long e = k;
+    if (fin[i].load(std::memory_order_acquire) == k && fin[i].compare_exchange_strong(e, k + 1, std::memory_order_acq_rel)) {
+      commit(k, i);
+      done.fetch_add(1, std::memory_order_acq_rel);
+    }
+  };
   auto participant = [&](long p) {
     const long start = items * p / parts;
+    double item_ns = 20000.0;  // running mean of this participant's item time
     for (long k = 0; k < phases; k++) {
+      // Wait for phase k − 1.
       const long need = k * items;
-      for (long spins = 0; done.load(std::memory_order_acquire) < need; spins++) {
-        if (spins < 2000) {
-          cpu_relax();
-        } else {
-          std::this_thread::yield();
+      if (done.load(std::memory_order_acquire) < need) {
+        const auto t0 = Clock::now();
+        for (long spins = 0; done.load(std::memory_order_acquire) < need; spins++) {
+          if (spins < spin_first) {
+            cpu_relax();
+            continue;
+          }
+          if (steal_ns < 0) {
+            std::this_thread::yield();
+            if ((spins & 15) != 0) continue;
+          }
+          const double waited = std::chrono::duration<double, std::nano>(Clock::now() - t0).count();
+          if (waited < (steal_ns >= 0 ? steal_ns : 4.0 * item_ns + 50000.0)) continue;
+          for (long i = 0; i < items; i++) {
+            if (fin[i].load(std::memory_order_acquire) != k - 1) continue;
+            item(k - 1, i);
+            finish(k - 1, i);
+          }
         }
       }
       for (long j = 0; j < items; j++) {
         const long i = (start + j) % items;
         long seen = claim[i].load(std::memory_order_relaxed);
         if (seen != k || !claim[i].compare_exchange_strong(seen, k + 1, std::memory_order_acq_rel)) continue;
+        const auto t0 = Clock::now();
         item(k, i);
-        done.fetch_add(1, std::memory_order_acq_rel);
+        item_ns = 0.9 * item_ns + 0.1 * std::chrono::duration<double, std::nano>(Clock::now() - t0).count();
+        finish(k, i);
       }
     }
   };
@@ -247,7 +295,8 @@ LLMK_LSTM_CLONES void gates_fwd(long n, const float* __restrict pre, long ps, co
 }
 
 LLMK_LSTM_CLONES void gates_bwd(long n, long H, const float* __restrict a, const float* __restrict tcb, const float* __restrict cpb,
-                           const float* __restrict dob, const float* __restrict dhb, float* __restrict dcb, float* __restrict dg) {
+                                const float* __restrict dob, const float* __restrict dhb, const float* __restrict dcb, float* __restrict dcout,
+                                float* __restrict dg) {
   for (long l = 0; l < n; l++) {
     const float ig = a[l], fg = a[H + l], gg = a[2 * H + l], og = a[3 * H + l];
     const float th = tcb[l];
@@ -257,7 +306,7 @@ LLMK_LSTM_CLONES void gates_bwd(long n, long H, const float* __restrict a, const
     dg[H + l] = dcn * cpb[l] * fg * (1.f - fg);
     dg[2 * H + l] = dcn * ig * (1.f - gg * gg);
     dg[3 * H + l] = dht * th * og * (1.f - og);
-    dcb[l] = dcn * fg;
+    dcout[l] = dcn * fg;
   }
 }
 
@@ -387,7 +436,7 @@ void lstm_fwd(const LstmShape& s, const LstmWeights& w, const float* h0, const f
       }
     }
   };
-  run_phased(T, NU, 2.0 * B * K * G, item);
+  run_phased(T, NU, 2.0 * B * K * G, item, [](long, long) {});
 }
 
 void lstm_bwd(const LstmShape& s, const LstmWeights& w, const float* dout, const float* acts, const float* hprev, const float* cprev,
@@ -423,11 +472,15 @@ void lstm_bwd(const LstmShape& s, const LstmWeights& w, const float* dout, const
       }
     }
   }
-  // Running dh, dc [B,H], from the final state's gradient.
-  std::vector<float> dh(B * H), dc(B * H);
+  // dh and dc entering phase k's gate gradients, one [B,H] slot per phase (so that an item writes
+  // only its own phase's slots and can be run twice; see run_phased). Kept between calls.
+  static thread_local std::vector<float> slots;
+  slots.resize(static_cast<size_t>(2 * (T + 1) * B * H));
+  float* dhs = slots.data();
+  float* dcs = dhs + (T + 1) * B * H;
   for (long b = 0; b < B; b++) {
-    std::memcpy(dh.data() + b * H, dout + L.orow(T, b) * H, sizeof(float) * H);
-    std::memcpy(dc.data() + b * H, dout + L.orow(T + 1, b) * H, sizeof(float) * H);
+    std::memcpy(dhs + b * H, dout + L.orow(T, b) * H, sizeof(float) * H);
+    std::memcpy(dcs + b * H, dout + L.orow(T + 1, b) * H, sizeof(float) * H);
   }
   float* dgates = gr.dgates;
   const long lda = L.bstride() * G;
@@ -436,6 +489,8 @@ void lstm_bwd(const LstmShape& s, const LstmWeights& w, const float* dout, const
   // last one processed forward.
   auto item = [&](long k, long v) {
     const long v0 = v * W, nv = std::min(W, C - v0), nh = std::max(0L, std::min(W, H - v0));
+    float* dh = dhs + k * B * H;
+    float* dc = dcs + k * B * H;
     alignas(64) float tile[6 * 64];
     if (k > 0) {
       const long tp = L.time(T - k);
@@ -446,7 +501,7 @@ void lstm_bwd(const LstmShape& s, const LstmWeights& w, const float* dout, const
         for (long r = 0; r < mr; r++) {
           const long b = b0 + r;
           // Rows past their length hold the state: dh passes through (and their dgates are 0).
-          if (nh > 0 && !(lengths && tp >= lengths[b])) std::memcpy(dh.data() + b * H + v0, tile + r * W, sizeof(float) * nh);
+          if (nh > 0) std::memcpy(dh + b * H + v0, lengths && tp >= lengths[b] ? dh - B * H + b * H + v0 : tile + r * W, sizeof(float) * nh);
           if (nv > nh) std::memcpy(gr.dx + L.row(tp, b) * F + (v0 + nh - H), tile + r * W + nh, sizeof(float) * (nv - nh));
         }
       }
@@ -469,21 +524,31 @@ void lstm_bwd(const LstmShape& s, const LstmWeights& w, const float* dout, const
       for (long b = 0; b < B; b++) {
         const long ri = L.row(t, b);
         float* dg = dgates + ri * G + v0;
+        float* dcn = dc + B * H + b * H + v0;
         if (lengths && t >= lengths[b]) {
           for (long g = 0; g < 4; g++) std::memset(dg + g * H, 0, sizeof(float) * nh);
+          std::memcpy(dcn, dc + b * H + v0, sizeof(float) * nh);
           continue;
         }
-        gates_bwd(nh, H, acts + ri * G + v0, tc + ri * H + v0, cprev + ri * H + v0, dout + L.orow(t, b) * H + v0, dh.data() + b * H + v0,
-                  dc.data() + b * H + v0, dg);
-        if (gr.dbias)
-          for (long g = 0; g < 4; g++)
-            for (long l = 0; l < nh; l++) gr.dbias[g * H + v0 + l] += dg[g * H + l];
+        gates_bwd(nh, H, acts + ri * G + v0, tc + ri * H + v0, cprev + ri * H + v0, dout + L.orow(t, b) * H + v0, dh + b * H + v0,
+                  dc + b * H + v0, dcn, dg);
       }
     }
   };
-  run_phased(T + 1, NV, 2.0 * B * C * G, item);
-  std::memcpy(gr.dh0, dh.data(), sizeof(float) * B * H);
-  std::memcpy(gr.dc0, dc.data(), sizeof(float) * B * H);
+  // The bias gradient sums the item's gate gradients once (whichever thread finishes it first).
+  auto commit = [&](long k, long v) {
+    const long v0 = v * W, nh = std::max(0L, std::min(W, H - v0));
+    if (!gr.dbias || k >= T || nh <= 0) return;
+    const long t = L.time(T - 1 - k);
+    for (long b = 0; b < B; b++) {
+      const float* dg = dgates + L.row(t, b) * G + v0;
+      for (long g = 0; g < 4; g++)
+        for (long l = 0; l < nh; l++) gr.dbias[g * H + v0 + l] += dg[g * H + l];
+    }
+  };
+  run_phased(T + 1, NV, 2.0 * B * C * G, item, commit);
+  std::memcpy(gr.dh0, dhs + T * B * H, sizeof(float) * B * H);
+  std::memcpy(gr.dc0, dcs + T * B * H, sizeof(float) * B * H);
   // Weight gradients: one product each over all steps (rows of hprev, x and dgates share the layout).
   if (w.whh_transposed) {
     gemm(hprev, true, dgates, false, gr.dwhh, H, G, T * B);  // dW_hhᵀ = Σ h_prevᵀ·dgates

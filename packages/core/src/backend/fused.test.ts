@@ -219,6 +219,39 @@ describe.skipIf(!status.available)('fused ops: native kernels vs the tfjs compos
     });
   }
 
+  it('LSTM layer with forced work stealing (items run twice, at once) gives the same values and gradients', async () => {
+    const { addon } = loadNativeAddon();
+    const info = addon.info();
+    // long enough that the pool's second thread joins while the sequence is still running
+    const [T, B, F, H] = [150, 20, 40, 70];
+    const lengths = [150, 150, 1, 2, 30, 40, 50, 60, 150, 20, 1, 3, 149, 150, 150, 5, 4, 100, 2, 1];
+    const inputs = [
+      { data: data(T * B * F, 'sx'), shape: [B, T, F] },
+      { data: data(4 * H * F, 'swi', 0.3), shape: [4 * H, F] },
+      { data: data(4 * H * H, 'swh', 0.3), shape: [4 * H, H] },
+      { data: data(B * H, 'sh0', 0.5), shape: [B, H] },
+      { data: data(B * H, 'sc0', 0.5), shape: [B, H] },
+      { data: data(4 * H, 'sb', 0.5), shape: [4 * H] },
+    ];
+    const op = (x: tf.Tensor, wi: tf.Tensor, wh: tf.Tensor, h: tf.Tensor, c: tf.Tensor, b: tf.Tensor) =>
+      tf.add(lstmLayer(x, wi, wh, h, c, { bias: b, lengths, batchFirst: true }), lstmLayer(x, wi, wh, h, c, { bias: b, lengths, batchFirst: true, reverse: true }));
+    const run = () => {
+      const xs = inputs.map((i) => tf.tensor(i.data, i.shape));
+      const w = tf.tensor(data(B * (T + 2) * H, 'sw'), [B, T + 2, H]);
+      const f = (...a: tf.Tensor[]) => tf.sum(tf.mul(op(a[0]!, a[1]!, a[2]!, a[3]!, a[4]!, a[5]!), w)) as tf.Scalar;
+      return [op(xs[0]!, xs[1]!, xs[2]!, xs[3]!, xs[4]!, xs[5]!), ...tf.grads(f)(xs)];
+    };
+    try {
+      addon.setThreads(2);
+      const plain = await on('native', run);
+      process.env.LLM_NATIVE_LSTM_STEAL_NS = '0';
+      for (let rep = 0; rep < 3; rep++) expectClose(await on('native', run), plain, 1e-6);
+    } finally {
+      delete process.env.LLM_NATIVE_LSTM_STEAL_NS;
+      addon.setThreads(info.threads);
+    }
+  });
+
   it('LSTM layer equals lstmSequence of the projected input; rejects bad shapes', async () => {
     await tf.setBackend('native');
     const [T, B, F, H] = [4, 3, 5, 6];

@@ -289,23 +289,46 @@ export function lstmLayer(x: Tensor, weightIh: Tensor, weightHh: Tensor, h0: Ten
   const len = lengths !== null && lengths.some((l) => l < T) ? lengths : null;
   const addon = nativeAddon();
   if (!addon || !allF32(x, weightIh, weightHh, h0, c0, bias) || T === 0 || F === 0) {
-    const proj = tf.reshape(tf.matMul(tf.reshape(x, [-1, F]), weightIh, false, true), [x.shape[0]!, x.shape[1]!, G]);
+    const proj = tf.reshape(linearPlain(tf.reshape(x, [-1, F]), weightIh), [x.shape[0]!, x.shape[1]!, G]);
     return lstmSequence(proj, h0, c0, tf.transpose(weightHh), { lengths: options.lengths, reverse, bias, batchFirst });
   }
   return lstmNative(addon, { x, wih: weightIh, h0, c0, whh: weightHh, whhTransposed: false, bias }, T, B, H, reverse, batchFirst, len);
 }
 
+/**
+ * `x·Wᵀ` (W `[out, in]`) whose forward and gradients are untransposed products with explicit
+ * transposes: on the wasm backend tfjs's `BatchMatMul` with a transpose flag is several times
+ * slower than a transpose plus a plain product.
+ */
+const linearPlain = tf.customGrad(((x: Tensor, w: Tensor, save: tf.GradSaveFunc) => {
+  save([x, w]);
+  return {
+    value: tf.matMul(x as tf.Tensor2D, tf.transpose(w) as tf.Tensor2D),
+    gradFunc: (dy: Tensor, saved: Saved) => {
+      const [sx, sw] = saved as [tf.Tensor2D, tf.Tensor2D];
+      return [tf.matMul(dy as tf.Tensor2D, sw), tf.matMul(tf.transpose(dy) as tf.Tensor2D, sx)];
+    },
+  };
+}) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (x: Tensor, w: Tensor) => Tensor;
+
 // Scratch arrays the LSTM keeps from its forward to its backward (gate activations, states) and
 // the backward's gate gradients: tens of MB per call, recycled once the backward has used them,
 // so a training step does not hand that much fresh memory to the allocator and the GC each time.
+// At most 4 arrays of a size and 256 MB in all are kept.
 const lstmScratch = new Map<number, Float32Array[]>();
+let lstmScratchBytes = 0;
 function takeScratch(n: number): Float32Array {
-  return lstmScratch.get(n)?.pop() ?? new Float32Array(n);
+  const a = lstmScratch.get(n)?.pop();
+  if (!a) return new Float32Array(n);
+  lstmScratchBytes -= a.byteLength;
+  return a;
 }
 function giveScratch(arrays: Float32Array[]): void {
   for (const a of arrays) {
     const list = lstmScratch.get(a.length) ?? [];
-    if (list.length < 4) list.push(a);
+    if (list.length >= 4 || lstmScratchBytes + a.byteLength > 256 * 2 ** 20) continue;
+    list.push(a);
+    lstmScratchBytes += a.byteLength;
     lstmScratch.set(a.length, list);
   }
 }

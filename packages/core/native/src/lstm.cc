@@ -1,21 +1,22 @@
 // A whole-sequence LSTM layer-direction in one call, forward and backward.
 //
-// Per time step the work is a small product (B×H · H×4H forward, B×4H · 4H×H backward) plus the
-// gate math, and every step depends on the one before, so what matters is the per-step overhead:
-//  - W_hhᵀ is packed once per call into panels, one per block of hidden units: a forward panel
-//    holds the four gates' columns of VL units ([H][4·VL]), so one register tile of the
+// Per time step the work is a small product ([x_t | h_{t−1}]·[W_ih | W_hh]ᵀ forward: B × (F+H) ·
+// (F+H) × 4H; dgates·[W_hh | W_ih] backward) plus the gate math, and every step depends on the
+// one before, so what matters is the per-step overhead:
+//  - The weights are packed once per call into panels, one per block of hidden units: a forward
+//    panel holds the four gates' columns of VL units ([F+H][4·VL]), so one register tile of the
 //    microkernel yields the i, f, g, o pre-activations of the same units and the gate math
-//    follows at once, on data still in L1; a backward panel holds W_hh's rows of 4·VL units
-//    ([4H][4·VL]) for dh_prev = dgates·W_hh.
+//    follows at once, on data still in L1; a backward panel holds [W_hh | W_ih]'s columns of
+//    4·VL inputs ([4H][4·VL]) for [dh_{t−1} | dx_t] = dgates_t·[W_hh | W_ih].
 //  - The unit blocks are the work items of a step. The threads stay inside one parallel region
 //    for the whole sequence and meet at a spin barrier per step (no pool fork/join per step).
-//    Each thread first takes the items from its own stretch of the blocks, so its W_hh slice
-//    stays in its cache, then steals whatever is left, so a thread that the OS descheduled
-//    (the machine is shared) only slows the step, never deadlocks it: a thread only waits for
-//    items that another thread has already claimed and is running.
-//  - The backward fuses "dh_prev of step t" with "gate gradients of step t−1" in one item (both
-//    touch only the item's units), so it also needs one barrier per step.
-//  - dW_hhᵀ = Σ_t h_prevᵀ·dgates is one large product at the end; dbias is summed per item.
+//    Each thread first takes the items from its own stretch of the blocks, so its weight slice
+//    stays in its cache, then any unclaimed one; a thread that waits too long for an item a
+//    descheduled sibling claimed (the machine is shared) runs it itself (run_phased).
+//  - The backward fuses "[dh | dx] of step t" with "gate gradients of step t−1" in one item (the
+//    gate part touches only the item's units), so it also needs one barrier per step.
+//  - dW_hh and dW_ih are one large product each over all steps at the end; dbias is summed per
+//    item.
 #include "lstm.h"
 
 #if defined(__x86_64__) || defined(__i386__)

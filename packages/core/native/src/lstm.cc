@@ -56,24 +56,24 @@ inline void prefetch_run(const float* p, long n) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Microkernels: C[mr × 4·VL] = [A1 | A2][mr rows] · P[K1 + K2][4·VL]: A1 (K1 columns, row stride
-// lda1) then A2 (K2 columns, row stride lda2) against one packed panel (64-byte aligned); C has
-// row stride 4·VL. The A rows are read in place (broadcast per element): a step's rows are a few
-// KB, already cached.
+// Microkernels: C[mr × 4·VL] = [A1 | A2][mr rows] · P[K1 + K2][4·VL]: row r of A is K1 floats at
+// a1[r] then K2 floats at a2[r], against one packed panel (64-byte aligned); C has row stride
+// 4·VL. The A rows are read in place (broadcast per element): a step's rows are a few KB, already
+// cached, and any subset of the batch rows can be passed (rows past their length are skipped).
 
-using Mk = void (*)(long K1, const float* a1, long lda1, long K2, const float* a2, long lda2, const float* p, float* c);
+using Mk = void (*)(long K1, const float* const* a1, long K2, const float* const* a2, const float* p, float* c);
 
 template <int MR, int VL>
-void mk_scalar(long K1, const float* a1, long lda1, long K2, const float* a2, long lda2, const float* p, float* c) {
+void mk_scalar(long K1, const float* const* a1, long K2, const float* const* a2, const float* p, float* c) {
   constexpr int W = 4 * VL;
   float acc[MR][W] = {};
   for (int seg = 0; seg < 2; seg++) {
     const long K = seg == 0 ? K1 : K2;
-    const float* a = seg == 0 ? a1 : a2;
-    const long lda = seg == 0 ? lda1 : lda2;
+    if (K == 0) continue;
+    const float* const* a = seg == 0 ? a1 : a2;
     for (long k = 0; k < K; k++) {
       for (int r = 0; r < MR; r++) {
-        const float x = a[r * lda + k];
+        const float x = a[r][k];
         for (int j = 0; j < W; j++) acc[r][j] += x * p[j];
       }
       p += W;
@@ -87,7 +87,7 @@ void mk_scalar(long K1, const float* a1, long lda1, long K2, const float* a2, lo
 #define LLMK_LSTM_X86 1
 
 template <int MR>
-__attribute__((target("avx512f,fma"))) void mk_avx512(long K1, const float* a1, long lda1, long K2, const float* a2, long lda2, const float* p,
+__attribute__((target("avx512f,fma"))) void mk_avx512(long K1, const float* const* a1, long K2, const float* const* a2, const float* p,
                                                       float* c) {
   __m512 acc[MR][4];
 #pragma GCC unroll 8
@@ -95,14 +95,14 @@ __attribute__((target("avx512f,fma"))) void mk_avx512(long K1, const float* a1, 
     for (int j = 0; j < 4; j++) acc[r][j] = _mm512_setzero_ps();
   for (int seg = 0; seg < 2; seg++) {
     const long K = seg == 0 ? K1 : K2;
-    const float* a = seg == 0 ? a1 : a2;
-    const long lda = seg == 0 ? lda1 : lda2;
+    if (K == 0) continue;
+    const float* const* a = seg == 0 ? a1 : a2;
 #pragma GCC unroll 2
     for (long k = 0; k < K; k++) {
       const __m512 b0 = _mm512_load_ps(p), b1 = _mm512_load_ps(p + 16), b2 = _mm512_load_ps(p + 32), b3 = _mm512_load_ps(p + 48);
 #pragma GCC unroll 8
       for (int r = 0; r < MR; r++) {
-        const __m512 x = _mm512_set1_ps(a[r * lda + k]);
+        const __m512 x = _mm512_set1_ps(a[r][k]);
         acc[r][0] = _mm512_fmadd_ps(x, b0, acc[r][0]);
         acc[r][1] = _mm512_fmadd_ps(x, b1, acc[r][1]);
         acc[r][2] = _mm512_fmadd_ps(x, b2, acc[r][2]);
@@ -117,7 +117,7 @@ __attribute__((target("avx512f,fma"))) void mk_avx512(long K1, const float* a1, 
 }
 
 template <int MR>
-__attribute__((target("avx2,fma"))) void mk_avx2(long K1, const float* a1, long lda1, long K2, const float* a2, long lda2, const float* p,
+__attribute__((target("avx2,fma"))) void mk_avx2(long K1, const float* const* a1, long K2, const float* const* a2, const float* p,
                                                  float* c) {
   __m256 acc[MR][4];
 #pragma GCC unroll 8
@@ -125,13 +125,13 @@ __attribute__((target("avx2,fma"))) void mk_avx2(long K1, const float* a1, long 
     for (int j = 0; j < 4; j++) acc[r][j] = _mm256_setzero_ps();
   for (int seg = 0; seg < 2; seg++) {
     const long K = seg == 0 ? K1 : K2;
-    const float* a = seg == 0 ? a1 : a2;
-    const long lda = seg == 0 ? lda1 : lda2;
+    if (K == 0) continue;
+    const float* const* a = seg == 0 ? a1 : a2;
     for (long k = 0; k < K; k++) {
       const __m256 b0 = _mm256_load_ps(p), b1 = _mm256_load_ps(p + 8), b2 = _mm256_load_ps(p + 16), b3 = _mm256_load_ps(p + 24);
 #pragma GCC unroll 8
       for (int r = 0; r < MR; r++) {
-        const __m256 x = _mm256_broadcast_ss(a + r * lda + k);
+        const __m256 x = _mm256_broadcast_ss(a[r] + k);
         acc[r][0] = _mm256_fmadd_ps(x, b0, acc[r][0]);
         acc[r][1] = _mm256_fmadd_ps(x, b1, acc[r][1]);
         acc[r][2] = _mm256_fmadd_ps(x, b2, acc[r][2]);
@@ -317,8 +317,6 @@ struct Layout {
   // Row of (t, b) in xproj-shaped arrays, and of (t, b), t ∈ [0, T+2), in out.
   long row(long t, long b) const { return bf ? b * T + t : t * B + b; }
   long orow(long t, long b) const { return bf ? b * (T + 2) + t : t * B + b; }
-  // Rows between consecutive batch rows of one step.
-  long bstride() const { return bf ? T : 1; }
   // Time of the s-th step processed.
   long time(long s) const { return reverse ? T - 1 - s : s; }
 };
@@ -386,7 +384,6 @@ void lstm_fwd(const LstmShape& s, const LstmWeights& w, const float* h0, const f
     std::memcpy(hprev + L.row(t0, b) * H, h0 + b * H, sizeof(float) * H);
     std::memcpy(cprev + L.row(t0, b) * H, c0 + b * H, sizeof(float) * H);
   }
-  const long ldh = L.bstride() * H, ldx = L.bstride() * F;
   auto item = [&](long step, long u) {
     const long t = L.time(step);
     const bool last = step + 1 == T;
@@ -414,28 +411,44 @@ void lstm_fwd(const LstmShape& s, const LstmWeights& w, const float* h0, const f
         }
       }
     }
-    for (long b0 = 0; b0 < B; b0 += kr.mr) {
-      const long mr = std::min<long>(kr.mr, B - b0);
-      kr.mk[mr](F, F > 0 ? w.x + L.row(t, b0) * F : nullptr, ldx, H, hprev + L.row(t, b0) * H, ldh, pu, tile);
+    // Rows inside their sequence go through the product in chunks of up to mr; rows past their
+    // length only hold their state.
+    long rows[8];
+    const float* a1[8];
+    const float* a2[8];
+    long mr = 0;
+    auto flush = [&]() {
+      if (mr == 0) return;
+      kr.mk[mr](F, a1, H, a2, pu, tile);
       for (long r = 0; r < mr; r++) {
-        const long b = b0 + r, ri = L.row(t, b);
-        const float* hp = hprev + ri * H + u0;
+        const long b = rows[r], ri = L.row(t, b);
         const float* cp = cprev + ri * H + u0;
         float* hn = last ? out + L.orow(T, b) * H + u0 : hprev + L.row(tn, b) * H + u0;
         float* cn = last ? out + L.orow(T + 1, b) * H + u0 : cprev + L.row(tn, b) * H + u0;
-        float* o = out + L.orow(t, b) * H + u0;
-        if (lengths && t >= lengths[b]) {
-          for (long g = 0; g < 4; g++) std::memset(acts + ri * G + g * H + u0, 0, sizeof(float) * nu);
-          std::memset(tc + ri * H + u0, 0, sizeof(float) * nu);
-          std::memset(o, 0, sizeof(float) * nu);
-          std::memmove(hn, hp, sizeof(float) * nu);
-          std::memmove(cn, cp, sizeof(float) * nu);
-          continue;
-        }
         const float* xp = w.xproj ? w.xproj + ri * G + u0 : zeros.data();
-        gates_fwd(nu, tile + r * W, VL, xp, w.xproj ? H : 0, bias + u0, H, acts + ri * G + u0, cp, cn, tc + ri * H + u0, hn, o);
+        gates_fwd(nu, tile + r * W, VL, xp, w.xproj ? H : 0, bias + u0, H, acts + ri * G + u0, cp, cn, tc + ri * H + u0, hn,
+                  out + L.orow(t, b) * H + u0);
       }
+      mr = 0;
+    };
+    for (long b = 0; b < B; b++) {
+      const long ri = L.row(t, b);
+      if (lengths && t >= lengths[b]) {
+        float* hn = last ? out + L.orow(T, b) * H + u0 : hprev + L.row(tn, b) * H + u0;
+        float* cn = last ? out + L.orow(T + 1, b) * H + u0 : cprev + L.row(tn, b) * H + u0;
+        for (long g = 0; g < 4; g++) std::memset(acts + ri * G + g * H + u0, 0, sizeof(float) * nu);
+        std::memset(tc + ri * H + u0, 0, sizeof(float) * nu);
+        std::memset(out + L.orow(t, b) * H + u0, 0, sizeof(float) * nu);
+        std::memmove(hn, hprev + ri * H + u0, sizeof(float) * nu);
+        std::memmove(cn, cprev + ri * H + u0, sizeof(float) * nu);
+        continue;
+      }
+      rows[mr] = b;
+      a1[mr] = F > 0 ? w.x + ri * F : nullptr;
+      a2[mr] = hprev + ri * H;
+      if (++mr == kr.mr) flush();
     }
+    flush();
   };
   run_phased(T, NU, 2.0 * B * K * G, item, [](long, long) {});
 }
@@ -484,7 +497,6 @@ void lstm_bwd(const LstmShape& s, const LstmWeights& w, const float* dout, const
     std::memcpy(dcs + b * H, dout + L.orow(T + 1, b) * H, sizeof(float) * H);
   }
   float* dgates = gr.dgates;
-  const long lda = L.bstride() * G;
   // Phase k: (k > 0) [dh | dx] ← dgates(step k−1)·[W_hh | W_ih] for the item's columns, then
   // (k < T) the gate gradients of step k for the item's units; steps counted backwards from the
   // last one processed forward.
@@ -496,16 +508,31 @@ void lstm_bwd(const LstmShape& s, const LstmWeights& w, const float* dout, const
     if (k > 0) {
       const long tp = L.time(T - k);
       const float* pv = panels.p + v * G * W;
-      for (long b0 = 0; b0 < B; b0 += kr.mr) {
-        const long mr = std::min<long>(kr.mr, B - b0);
-        kr.mk[mr](G, dgates + L.row(tp, b0) * G, lda, 0, nullptr, 0, pv, tile);
+      long rows[8];
+      const float* a1[8];
+      long mr = 0;
+      auto flush = [&]() {
+        if (mr == 0) return;
+        kr.mk[mr](G, a1, 0, nullptr, pv, tile);
         for (long r = 0; r < mr; r++) {
-          const long b = b0 + r;
-          // Rows past their length hold the state: dh passes through (and their dgates are 0).
-          if (nh > 0) std::memcpy(dh + b * H + v0, lengths && tp >= lengths[b] ? dh - B * H + b * H + v0 : tile + r * W, sizeof(float) * nh);
+          const long b = rows[r];
+          if (nh > 0) std::memcpy(dh + b * H + v0, tile + r * W, sizeof(float) * nh);
           if (nv > nh) std::memcpy(gr.dx + L.row(tp, b) * F + (v0 + nh - H), tile + r * W + nh, sizeof(float) * (nv - nh));
         }
+        mr = 0;
+      };
+      for (long b = 0; b < B; b++) {
+        if (lengths && tp >= lengths[b]) {
+          // Past its length the row held its state: dh passes through, and x had no effect.
+          if (nh > 0) std::memcpy(dh + b * H + v0, dh - B * H + b * H + v0, sizeof(float) * nh);
+          if (nv > nh) std::memset(gr.dx + L.row(tp, b) * F + (v0 + nh - H), 0, sizeof(float) * (nv - nh));
+          continue;
+        }
+        rows[mr] = b;
+        a1[mr] = dgates + L.row(tp, b) * G;
+        if (++mr == kr.mr) flush();
       }
+      flush();
     }
     if (k < T && nh > 0) {
       const long t = L.time(T - 1 - k);

@@ -273,9 +273,11 @@ export class RecurrentLayer {
             // in tfjs ops elsewhere), fed the batch-first input as it is, with b_ih + b_hh.
             // Rows past their length keep their state and output zeros (packed-sequence semantics).
             const bias = cw.biasIh && cw.biasHh ? tf.add(cw.biasIh, cw.biasHh) : (cw.biasIh ?? cw.biasHh);
-            const all = lstmLayer(layerInput, cw.weightIh, cw.weightHh, h, cs, { reverse, lengths: needMask ? lengths : undefined, bias, batchFirst: true });
-            h = tf.reshape(tf.slice(all, [0, T, 0], [B, 1, H]), [B, H]) as Tensor2D;
-            cs = tf.reshape(tf.slice(all, [0, T + 1, 0], [B, 1, H]), [B, H]) as Tensor2D;
+            // [B, T + 2, H] (outputs, final h, final c), or only [B, 2, H] when no layer needs the outputs.
+            const all = lstmLayer(layerInput, cw.weightIh, cw.weightHh, h, cs, { reverse, lengths: needMask ? lengths : undefined, bias, batchFirst: true, sequence: needSeq });
+            const fin = needSeq ? T : 0;
+            h = tf.reshape(tf.slice(all, [0, fin, 0], [B, 1, H]), [B, H]) as Tensor2D;
+            cs = tf.reshape(tf.slice(all, [0, fin + 1, 0], [B, 1, H]), [B, H]) as Tensor2D;
             hN.push(h);
             cN.push(cs);
             if (needSeq) outs.push(tf.slice(all, [0, 0, 0], [B, T, H]) as Tensor3D);

@@ -505,13 +505,14 @@ napi_value AdamW(napi_env env, napi_callback_info info) {
 
 bool lstm_shape(napi_env env, napi_value* argv, llmk::LstmShape* s) {
   return get_long(env, argv[0], &s->T, "T") && get_long(env, argv[1], &s->B, "B") && get_long(env, argv[2], &s->H, "H") &&
-         get_bool(env, argv[3], &s->reverse, "reverse") && get_bool(env, argv[4], &s->batch_first, "batchFirst");
+         get_bool(env, argv[3], &s->reverse, "reverse") && get_bool(env, argv[4], &s->batch_first, "batchFirst") &&
+         get_bool(env, argv[5], &s->sequence, "sequence");
 }
 
 // lstm(x|null, F, xproj|null, bias|null, wih|null, whh, whhTransposed, h0, c0, lengths|null, out, acts, hprev, cprev, tc,
-//      T, B, H, reverse, batchFirst)
+//      T, B, H, reverse, batchFirst, sequence)
 napi_value Lstm(napi_env env, napi_callback_info info) {
-  napi_value argv[20];
+  napi_value argv[21];
   if (!args_of(env, info, argv)) return nullptr;
   llmk::LstmShape s{};
   llmk::LstmWeights w{};
@@ -522,7 +523,7 @@ napi_value Lstm(napi_env env, napi_callback_info info) {
   if (!f32n(env, argv[0], &x, "x", s.T * s.B * w.F, true) || !f32n(env, argv[2], &xp, "xproj", 4 * tbh, true) ||
       !f32n(env, argv[3], &bias, "bias", G, true) || !f32n(env, argv[4], &wih, "wih", G * w.F, true) || !f32n(env, argv[5], &whh, "whh", G * s.H) ||
       !f32n(env, argv[7], &h0, "h0", bh) || !f32n(env, argv[8], &c0, "c0", bh) || !i32n(env, argv[9], &len, "lengths", s.B, true) ||
-      !f32n(env, argv[10], &out, "out", tbh + 2 * bh) || !f32n(env, argv[11], &acts, "acts", 4 * tbh) || !f32n(env, argv[12], &hp, "hprev", tbh) ||
+      !f32n(env, argv[10], &out, "out", (s.sequence ? tbh : 0) + 2 * bh) || !f32n(env, argv[11], &acts, "acts", 4 * tbh) || !f32n(env, argv[12], &hp, "hprev", tbh) ||
       !f32n(env, argv[13], &cp, "cprev", tbh) || !f32n(env, argv[14], &tc, "tc", tbh))
     return nullptr;
   if ((x.data == nullptr) != (wih.data == nullptr)) {
@@ -539,9 +540,9 @@ napi_value Lstm(napi_env env, napi_callback_info info) {
 }
 
 // lstmGrad(dout, acts, hprev, cprev, tc, x|null, F, wih|null, whh, whhTransposed, lengths|null,
-//          dgates, dx|null, dwih|null, dwhh, dbias|null, dh0, dc0, T, B, H, reverse, batchFirst)
+//          dgates, dx|null, dwih|null, dwhh, dbias|null, dh0, dc0, T, B, H, reverse, batchFirst, sequence)
 napi_value LstmGrad(napi_env env, napi_callback_info info) {
-  napi_value argv[23];
+  napi_value argv[24];
   if (!args_of(env, info, argv)) return nullptr;
   llmk::LstmShape s{};
   llmk::LstmWeights w{};
@@ -549,7 +550,7 @@ napi_value LstmGrad(napi_env env, napi_callback_info info) {
     return nullptr;
   const size_t bh = s.B * s.H, tbh = s.T * bh, G = 4 * s.H, tbf = s.T * s.B * w.F;
   Arr dout, acts, hp, cp, tc, x, wih, whh, len, dg, dx, dwih, dwhh, db, dh0, dc0;
-  if (!f32n(env, argv[0], &dout, "dout", tbh + 2 * bh) || !f32n(env, argv[1], &acts, "acts", 4 * tbh) || !f32n(env, argv[2], &hp, "hprev", tbh) ||
+  if (!f32n(env, argv[0], &dout, "dout", (s.sequence ? tbh : 0) + 2 * bh) || !f32n(env, argv[1], &acts, "acts", 4 * tbh) || !f32n(env, argv[2], &hp, "hprev", tbh) ||
       !f32n(env, argv[3], &cp, "cprev", tbh) || !f32n(env, argv[4], &tc, "tc", tbh) || !f32n(env, argv[5], &x, "x", tbf, true) ||
       !f32n(env, argv[7], &wih, "wih", G * w.F, true) || !f32n(env, argv[8], &whh, "whh", G * s.H) || !i32n(env, argv[10], &len, "lengths", s.B, true) ||
       !f32n(env, argv[11], &dg, "dgates", 4 * tbh) || !f32n(env, argv[12], &dx, "dx", tbf, true) || !f32n(env, argv[13], &dwih, "dwih", G * w.F, true) ||

@@ -313,10 +313,12 @@ LLMK_LSTM_CLONES void gates_bwd(long n, long H, const float* __restrict a, const
 
 struct Layout {
   long T, B, H, G;
-  bool reverse, bf;
-  // Row of (t, b) in xproj-shaped arrays, and of (t, b), t ∈ [0, T+2), in out.
+  bool reverse, bf, seq;
+  // Row of (t, b) in xproj-shaped arrays, of the output of step t in out (when seq), and of the
+  // final h (j = 0) or c (j = 1) in out.
   long row(long t, long b) const { return bf ? b * T + t : t * B + b; }
   long orow(long t, long b) const { return bf ? b * (T + 2) + t : t * B + b; }
+  long frow(long j, long b) const { return seq ? orow(T + j, b) : (bf ? b * 2 + j : j * B + b); }
   // Time of the s-th step processed.
   long time(long s) const { return reverse ? T - 1 - s : s; }
 };
@@ -345,13 +347,13 @@ void gemm(const float* a, bool ta, const float* b, bool tb, float* c, long m, lo
 
 void lstm_fwd(const LstmShape& s, const LstmWeights& w, const float* h0, const float* c0, const int32_t* lengths, float* out,
               float* acts, float* hprev, float* cprev, float* tc) {
-  const Layout L{s.T, s.B, s.H, 4 * s.H, s.reverse, s.batch_first};
+  const Layout L{s.T, s.B, s.H, 4 * s.H, s.reverse, s.batch_first, s.sequence};
   const long T = L.T, B = L.B, H = L.H, G = L.G, F = w.x ? w.F : 0;
   if (B == 0 || H == 0) return;
   if (T == 0) {
     for (long b = 0; b < B; b++) {
-      std::memcpy(out + L.orow(0, b) * H, h0 + b * H, sizeof(float) * H);
-      std::memcpy(out + L.orow(1, b) * H, c0 + b * H, sizeof(float) * H);
+      std::memcpy(out + L.frow(0, b) * H, h0 + b * H, sizeof(float) * H);
+      std::memcpy(out + L.frow(1, b) * H, c0 + b * H, sizeof(float) * H);
     }
     return;
   }
@@ -404,7 +406,7 @@ void lstm_fwd(const LstmShape& s, const LstmWeights& w, const float* h0, const f
         // x's row is read by every item: each prefetches its share.
         if (F > 0) prefetch_run<false>(w.x + r1 * F + F * u / NU, F * (u + 1) / NU - F * u / NU);
         prefetch_run<true>(tc + r1 * H + u0, nu);
-        prefetch_run<true>(out + L.orow(t1, b) * H + u0, nu);
+        if (L.seq) prefetch_run<true>(out + L.orow(t1, b) * H + u0, nu);
         if (t2 >= 0) {
           prefetch_run<true>(hprev + L.row(t2, b) * H + u0, nu);
           prefetch_run<true>(cprev + L.row(t2, b) * H + u0, nu);
@@ -416,6 +418,7 @@ void lstm_fwd(const LstmShape& s, const LstmWeights& w, const float* h0, const f
     long rows[8];
     const float* a1[8];
     const float* a2[8];
+    float discard[64];  // the step's output, when only the final state is returned
     long mr = 0;
     auto flush = [&]() {
       if (mr == 0) return;
@@ -423,22 +426,22 @@ void lstm_fwd(const LstmShape& s, const LstmWeights& w, const float* h0, const f
       for (long r = 0; r < mr; r++) {
         const long b = rows[r], ri = L.row(t, b);
         const float* cp = cprev + ri * H + u0;
-        float* hn = last ? out + L.orow(T, b) * H + u0 : hprev + L.row(tn, b) * H + u0;
-        float* cn = last ? out + L.orow(T + 1, b) * H + u0 : cprev + L.row(tn, b) * H + u0;
+        float* hn = last ? out + L.frow(0, b) * H + u0 : hprev + L.row(tn, b) * H + u0;
+        float* cn = last ? out + L.frow(1, b) * H + u0 : cprev + L.row(tn, b) * H + u0;
         const float* xp = w.xproj ? w.xproj + ri * G + u0 : zeros.data();
         gates_fwd(nu, tile + r * W, VL, xp, w.xproj ? H : 0, bias + u0, H, acts + ri * G + u0, cp, cn, tc + ri * H + u0, hn,
-                  out + L.orow(t, b) * H + u0);
+                  L.seq ? out + L.orow(t, b) * H + u0 : discard);
       }
       mr = 0;
     };
     for (long b = 0; b < B; b++) {
       const long ri = L.row(t, b);
       if (lengths && t >= lengths[b]) {
-        float* hn = last ? out + L.orow(T, b) * H + u0 : hprev + L.row(tn, b) * H + u0;
-        float* cn = last ? out + L.orow(T + 1, b) * H + u0 : cprev + L.row(tn, b) * H + u0;
+        float* hn = last ? out + L.frow(0, b) * H + u0 : hprev + L.row(tn, b) * H + u0;
+        float* cn = last ? out + L.frow(1, b) * H + u0 : cprev + L.row(tn, b) * H + u0;
         for (long g = 0; g < 4; g++) std::memset(acts + ri * G + g * H + u0, 0, sizeof(float) * nu);
         std::memset(tc + ri * H + u0, 0, sizeof(float) * nu);
-        std::memset(out + L.orow(t, b) * H + u0, 0, sizeof(float) * nu);
+        if (L.seq) std::memset(out + L.orow(t, b) * H + u0, 0, sizeof(float) * nu);
         std::memmove(hn, hprev + ri * H + u0, sizeof(float) * nu);
         std::memmove(cn, cprev + ri * H + u0, sizeof(float) * nu);
         continue;
@@ -455,15 +458,15 @@ void lstm_fwd(const LstmShape& s, const LstmWeights& w, const float* h0, const f
 
 void lstm_bwd(const LstmShape& s, const LstmWeights& w, const float* dout, const float* acts, const float* hprev, const float* cprev,
               const float* tc, const int32_t* lengths, const LstmGrads& gr) {
-  const Layout L{s.T, s.B, s.H, 4 * s.H, s.reverse, s.batch_first};
+  const Layout L{s.T, s.B, s.H, 4 * s.H, s.reverse, s.batch_first, s.sequence};
   const long T = L.T, B = L.B, H = L.H, G = L.G, F = w.x ? w.F : 0;
   if (B == 0 || H == 0) return;
   if (gr.dbias) std::memset(gr.dbias, 0, sizeof(float) * G);
   if (T == 0) {
     // No steps: the final state is the initial state.
     for (long b = 0; b < B; b++) {
-      std::memcpy(gr.dh0 + b * H, dout + L.orow(0, b) * H, sizeof(float) * H);
-      std::memcpy(gr.dc0 + b * H, dout + L.orow(1, b) * H, sizeof(float) * H);
+      std::memcpy(gr.dh0 + b * H, dout + L.frow(0, b) * H, sizeof(float) * H);
+      std::memcpy(gr.dc0 + b * H, dout + L.frow(1, b) * H, sizeof(float) * H);
     }
     std::memset(gr.dwhh, 0, sizeof(float) * H * G);
     if (gr.dwih) std::memset(gr.dwih, 0, sizeof(float) * G * F);
@@ -493,10 +496,11 @@ void lstm_bwd(const LstmShape& s, const LstmWeights& w, const float* dout, const
   float* dhs = slots.data();
   float* dcs = dhs + (T + 1) * B * H;
   for (long b = 0; b < B; b++) {
-    std::memcpy(dhs + b * H, dout + L.orow(T, b) * H, sizeof(float) * H);
-    std::memcpy(dcs + b * H, dout + L.orow(T + 1, b) * H, sizeof(float) * H);
+    std::memcpy(dhs + b * H, dout + L.frow(0, b) * H, sizeof(float) * H);
+    std::memcpy(dcs + b * H, dout + L.frow(1, b) * H, sizeof(float) * H);
   }
   float* dgates = gr.dgates;
+  const std::vector<float> no_dout(L.seq ? 0 : W, 0.f);  // the steps' outputs were not returned: no gradient
   // Phase k: (k > 0) [dh | dx] ← dgates(step k−1)·[W_hh | W_ih] for the item's columns, then
   // (k < T) the gate gradients of step k for the item's units; steps counted backwards from the
   // last one processed forward.
@@ -546,7 +550,7 @@ void lstm_bwd(const LstmShape& s, const LstmWeights& w, const float* dout, const
           }
           prefetch_run<false>(tc + r1 * H + v0, nh);
           prefetch_run<false>(cprev + r1 * H + v0, nh);
-          prefetch_run<false>(dout + L.orow(t1, b) * H + v0, nh);
+          if (L.seq) prefetch_run<false>(dout + L.orow(t1, b) * H + v0, nh);
         }
       }
       for (long b = 0; b < B; b++) {
@@ -558,7 +562,7 @@ void lstm_bwd(const LstmShape& s, const LstmWeights& w, const float* dout, const
           std::memcpy(dcn, dc + b * H + v0, sizeof(float) * nh);
           continue;
         }
-        gates_bwd(nh, H, acts + ri * G + v0, tc + ri * H + v0, cprev + ri * H + v0, dout + L.orow(t, b) * H + v0, dh + b * H + v0,
+        gates_bwd(nh, H, acts + ri * G + v0, tc + ri * H + v0, cprev + ri * H + v0, L.seq ? dout + L.orow(t, b) * H + v0 : no_dout.data(), dh + b * H + v0,
                   dc + b * H + v0, dcn, dg);
       }
     }

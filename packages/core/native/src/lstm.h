@@ -15,6 +15,11 @@ struct LstmShape {
    * The saved arrays (acts, hprev, cprev, tc) and dgates use the same layout as xproj.
    */
   bool batch_first;
+  /**
+   * false: out holds only the final h and c ([B,2,H] batch-major, [2,B,H] step-major) and the
+   * per-step outputs are not written (nor read from dout in the backward).
+   */
+  bool sequence;
 };
 
 /**

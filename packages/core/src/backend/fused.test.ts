@@ -210,6 +210,11 @@ describe.skipIf(!status.available)('fused ops: native kernels vs the tfjs compos
           }
         }
         await compareGrad((x, wi, wh, h, c) => lstmLayer(x!, wi!, wh!, h!, c!, { reverse, lengths, batchFirst }), inputs.slice(0, 5), 5e-5);
+        // only the final state: [B, 2, H] / [2, B, H], no per-step outputs stored or differentiated
+        for (const threads of [1, 2]) {
+          addon.setThreads(threads);
+          await compareGrad((x, wi, wh, h, c, b) => lstmLayer(x!, wi!, wh!, h!, c!, { bias: b, reverse, lengths, batchFirst, sequence: false }), inputs, 5e-5);
+        }
         // two directions over the same input before either backward (the scratch arrays they keep must not mix)
         await compareGrad((x, wi, wh, h, c, b) => tf.add(lstmLayer(x!, wi!, wh!, h!, c!, { bias: b, lengths, batchFirst }), tf.mul(lstmLayer(x!, wi!, wh!, h!, c!, { bias: b, lengths, batchFirst, reverse: true }), 0.5)), inputs, 5e-5);
       } finally {
@@ -265,6 +270,9 @@ describe.skipIf(!status.available)('fused ops: native kernels vs the tfjs compos
     const seq = lstmSequence(proj, h, h, tf.transpose(wh), { bias: b, batchFirst: true, lengths: [4, 1, 3] });
     expect(layer.shape).toEqual([B, T + 2, H]);
     expectClose([Float32Array.from(layer.dataSync())], [Float32Array.from(seq.dataSync())], 1e-5);
+    const final = lstmLayer(x, wi, wh, h, h, { bias: b, batchFirst: true, lengths: [4, 1, 3], sequence: false });
+    expect(final.shape).toEqual([B, 2, H]);
+    expectClose([Float32Array.from(final.dataSync())], [Float32Array.from(tf.slice(layer, [0, T, 0], [B, 2, H]).dataSync())], 1e-6);
     expect(() => lstmLayer(x, wh, wh, h, h, { batchFirst: true })).toThrow(/do not agree/);
     expect(() => lstmLayer(x, wi, wh, h, h, { batchFirst: true, lengths: [1, 2] })).toThrow(/2 lengths for a batch of 3/);
   });

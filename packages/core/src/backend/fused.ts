@@ -253,20 +253,26 @@ export function lstmSequence(xProj: Tensor, h0: Tensor, c0: Tensor, whhT: Tensor
     const all = lstmSequenceTf(xs, h0, c0, whhT, T, B, H, reverse, len);
     return batchFirst ? tf.transpose(all, [1, 0, 2]) : all;
   }
-  return lstmNative(addon, { xProj, h0, c0, whh: whhT, whhTransposed: true, bias }, T, B, H, reverse, batchFirst, len);
+  return lstmNative(addon, { xProj, h0, c0, whh: whhT, whhTransposed: true, bias }, T, B, H, reverse, batchFirst, len, true);
 }
 
 /** Options of {@link lstmLayer}. */
 export interface LstmLayerOptions extends Omit<LstmSequenceOptions, 'bias'> {
   /** The gates' bias `[4H]` (PyTorch's `b_ih + b_hh`); none when absent. */
   bias?: Tensor;
+  /**
+   * false: return only the final state, `[B, 2, H]` with `batchFirst` or `[2, B, H]` (final `h`,
+   * then final `c`); the per-step outputs are then neither stored nor differentiated. Default true.
+   */
+  sequence?: boolean;
 }
 
 /**
  * An LSTM layer-direction from its input (PyTorch's `nn.LSTM` equations, gates i, f, g, o):
  * `x` `[T, B, F]` (or `[B, T, F]` with `batchFirst`), `weightIh` `[4H, F]` and `weightHh`
  * `[4H, H]` in PyTorch's layout, `h0`/`c0` `[B, H]`, `bias` `[4H]`. Returns what
- * {@link lstmSequence} returns (`[T + 2, B, H]`, or `[B, T + 2, H]` with `batchFirst`).
+ * {@link lstmSequence} returns (`[T + 2, B, H]`, or `[B, T + 2, H]` with `batchFirst`), or only the
+ * final state with `sequence: false`.
  * Differentiable in every tensor input. On the native backend the input projection is part of
  * each step's product (`[x_t | h_{t−1}]·[W_ih | W_hh]ᵀ`), so no `[T, B, 4H]` projection is
  * materialised, and the backward computes `dx`, `dW_ih`, `dW_hh` and `dbias` in the same call;
@@ -284,15 +290,18 @@ export function lstmLayer(x: Tensor, weightIh: Tensor, weightHh: Tensor, h0: Ten
     throw new RangeError(`lstmLayer: shapes do not agree: x ${JSON.stringify(x.shape)}${batchFirst ? ' (batch first)' : ''}, weightIh ${JSON.stringify(weightIh.shape)}, weightHh ${JSON.stringify(weightHh.shape)}, h0 ${JSON.stringify(h0.shape)}, c0 ${JSON.stringify(c0.shape)}${bias ? `, bias ${JSON.stringify(bias.shape)}` : ''}`);
   }
   const reverse = options.reverse ?? false;
+  const sequence = options.sequence ?? true;
   const lengths = options.lengths ? Int32Array.from(options.lengths) : null;
   if (lengths && lengths.length !== B) throw new RangeError(`lstmLayer: ${lengths.length} lengths for a batch of ${B}`);
   const len = lengths !== null && lengths.some((l) => l < T) ? lengths : null;
   const addon = nativeAddon();
   if (!addon || !allF32(x, weightIh, weightHh, h0, c0, bias) || T === 0 || F === 0) {
     const proj = tf.reshape(linearPlain(tf.reshape(x, [-1, F]), weightIh), [x.shape[0]!, x.shape[1]!, G]);
-    return lstmSequence(proj, h0, c0, tf.transpose(weightHh), { lengths: options.lengths, reverse, bias, batchFirst });
+    const all = lstmSequence(proj, h0, c0, tf.transpose(weightHh), { lengths: options.lengths, reverse, bias, batchFirst });
+    if (sequence) return all;
+    return batchFirst ? tf.slice(all, [0, T, 0], [B, 2, H]) : tf.slice(all, [T, 0, 0], [2, B, H]);
   }
-  return lstmNative(addon, { x, wih: weightIh, h0, c0, whh: weightHh, whhTransposed: false, bias }, T, B, H, reverse, batchFirst, len);
+  return lstmNative(addon, { x, wih: weightIh, h0, c0, whh: weightHh, whhTransposed: false, bias }, T, B, H, reverse, batchFirst, len, sequence);
 }
 
 /**
@@ -345,10 +354,11 @@ interface LstmInputs {
 }
 
 /** lstmSequence / lstmLayer on the addon: one call forward, one backward. */
-function lstmNative(addon: NativeAddon, inp: LstmInputs, T: number, B: number, H: number, reverse: boolean, batchFirst: boolean, len: Int32Array | null): Tensor {
+function lstmNative(addon: NativeAddon, inp: LstmInputs, T: number, B: number, H: number, reverse: boolean, batchFirst: boolean, len: Int32Array | null, sequence: boolean): Tensor {
   const G = 4 * H;
   const F = inp.x ? inp.x.shape[2]! : 0;
-  const outShape = batchFirst ? [B, T + 2, H] : [T + 2, B, H];
+  const rows = sequence ? T + 2 : 2;
+  const outShape = batchFirst ? [B, rows, H] : [rows, B, H];
   // The differentiable inputs, in this order: (xProj | x, wih), whh, h0, c0, [bias].
   const order: Tensor[] = [...(inp.xProj ? [inp.xProj] : [inp.x!, inp.wih!]), inp.whh, inp.h0, inp.c0, ...(inp.bias ? [inp.bias] : [])];
   const f = (...args: Array<Tensor | tf.GradSaveFunc>) => {
@@ -362,10 +372,10 @@ function lstmNative(addon: NativeAddon, inp: LstmInputs, T: number, B: number, H
     const hs = ts[at++]!;
     const cs = ts[at++]!;
     const bs = inp.bias ? ts[at++]! : undefined;
-    const out = new Float32Array((T + 2) * B * H);
+    const out = new Float32Array(rows * B * H);
     let scratch: Float32Array[] | null = [takeScratch(T * B * G), takeScratch(T * B * H), takeScratch(T * B * H), takeScratch(T * B * H)];
     const [acts, hprev, cprev, tc] = scratch as [Float32Array, Float32Array, Float32Array, Float32Array];
-    addon.lstm(xs ? f32(xs) : null, F, xp ? f32(xp) : null, bs ? f32(bs) : null, wih ? f32(wih) : null, f32(whh), inp.whhTransposed, f32(hs), f32(cs), len, out, acts, hprev, cprev, tc, T, B, H, reverse, batchFirst);
+    addon.lstm(xs ? f32(xs) : null, F, xp ? f32(xp) : null, bs ? f32(bs) : null, wih ? f32(wih) : null, f32(whh), inp.whhTransposed, f32(hs), f32(cs), len, out, acts, hprev, cprev, tc, T, B, H, reverse, batchFirst, sequence);
     save(xs && wih ? [xs, wih, whh] : [whh]);
     return {
       value: tf.tensor(out, outShape, 'float32'),
@@ -379,7 +389,7 @@ function lstmNative(addon: NativeAddon, inp: LstmInputs, T: number, B: number, H
         const db = bs ? new Float32Array(G) : null;
         const dh0 = new Float32Array(B * H);
         const dc0 = new Float32Array(B * H);
-        addon.lstmGrad(f32(dy), acts, hprev, cprev, tc, sx ? f32(sx) : null, F, swih ? f32(swih) : null, f32(swhh), inp.whhTransposed, len, dgates, dx, dwih, dwhh, db, dh0, dc0, T, B, H, reverse, batchFirst);
+        addon.lstmGrad(f32(dy), acts, hprev, cprev, tc, sx ? f32(sx) : null, F, swih ? f32(swih) : null, f32(swhh), inp.whhTransposed, len, dgates, dx, dwih, dwhh, db, dh0, dc0, T, B, H, reverse, batchFirst, sequence);
         giveScratch(xp ? scratch : [...scratch, dgates]);
         scratch = null;
         const grads: Tensor[] = xp ? [tf.tensor(dgates, xp.shape, 'float32')] : [tf.tensor(dx!, sx!.shape, 'float32'), tf.tensor(dwih!, swih!.shape, 'float32')];

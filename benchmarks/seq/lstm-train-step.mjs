@@ -13,7 +13,7 @@
 import { spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { initBackend, formatTable } from '../../packages/core/dist/index.js';
+import { initBackend, formatTable, loadNativeAddon } from '../../packages/core/dist/index.js';
 import { lstmWorkload } from '../native/workloads.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -40,7 +40,9 @@ for (let i = 0; i < WARMUP + STEPS; i++) {
   if (i >= WARMUP) times.push(dt);
 }
 const ours = median(times);
-const rows = [[`@llm/seq (${report.active})`, 1, ours.toFixed(0), (B / (ours / 1000)).toFixed(1), '1.00']];
+// The native backend's kernels use its thread pool (LLM_NATIVE_THREADS, default all cores); the others one thread.
+const ourThreads = report.active === 'native' ? loadNativeAddon().addon.info().threads : 1;
+const rows = [[`@llm/seq (${report.active})`, ourThreads, ours.toFixed(0), (B / (ours / 1000)).toFixed(1), '1.00']];
 const json = { config: { V, E, H, T, B }, backend: report.active, ours: { median_ms: ours, times_ms: times }, torch: [] };
 if (!process.argv.includes('--no-torch')) {
   for (const threads of [1, 2]) {

@@ -1,4 +1,4 @@
-import { tf } from '@llm/core';
+import { fusedOpsNative, tf } from '@llm/core';
 import type { Tensor, Tensor2D } from '@llm/core';
 
 /**
@@ -23,8 +23,13 @@ export const matMulFast: (a: Tensor2D, b: Tensor2D) => Tensor2D = tf.customGrad(
   };
 }) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (a: Tensor2D, b: Tensor2D) => Tensor2D;
 
-/** `x·Wᵀ` for a weight `W` stored `[out, in]` (PyTorch layout), through {@link matMulFast}. */
+/**
+ * `x·Wᵀ` for a weight `W` stored `[out, in]` (PyTorch layout). On the native backend one
+ * `BatchMatMul` with `transposeB` (its kernel folds transposes into packing, forward and in both
+ * gradients, so no transposed copy of `x` or `W` is made); elsewhere through {@link matMulFast}.
+ */
 export function linearT(x: Tensor2D, weight: Tensor2D): Tensor2D {
+  if (fusedOpsNative()) return tf.matMul(x, weight, false, true);
   return matMulFast(x, tf.transpose(weight));
 }
 

@@ -1,4 +1,4 @@
-import { ConfigError, InputError, Rng, lstmSequence, tf } from '@llm/core';
+import { ConfigError, InputError, Rng, lstmLayer, tf } from '@llm/core';
 import type { Tensor, Tensor1D, Tensor2D, Tensor3D, Variable } from '@llm/core';
 import { linearT, stackFast, unstackFast } from './fast.js';
 import { GATE_COUNT, gruStep, rnnStep, type CellKind, type CellWeights } from './cells.js';
@@ -242,7 +242,7 @@ export class RecurrentLayer {
       // Per-step masks [B, 1]: 1 where the step is inside the sequence.
       const keep: Tensor2D[] = [];
       const hold: Tensor2D[] = [];
-      if (needMask) {
+      if (needMask && c.kind !== 'lstm') {
         for (let t = 0; t < T; t++) {
           const m = new Float32Array(B);
           for (let b = 0; b < B; b++) m[b] = t < lengths![b]! ? 1 : 0;
@@ -260,48 +260,54 @@ export class RecurrentLayer {
         const outs: Tensor3D[] = [];
         for (let d = 0; d < D; d++) {
           const reverse = d === 1;
-          const w: CellWeights & { weightHhT: Tensor2D } = { ...this.cellWeights(l, reverse), weightHhT: tf.transpose(this.cellWeights(l, reverse).weightHh) }; // Wᵀ once per sequence
+          const cw = this.cellWeights(l, reverse);
           const idx = l * D + d;
           const inSize = layerInput.shape[2];
-          // Project every step at once: [B·T, F] · W_ihᵀ + b_ih → [T, B, G·H], one slice per step.
-          let proj = linearT(tf.reshape(layerInput, [B * T, inSize]), w.weightIh);
-          if (w.biasIh) proj = tf.add(proj, w.biasIh) as Tensor2D;
-          if (c.kind !== 'gru' && w.biasHh) {
-            // LSTM and SimpleRNN only use b_ih + b_hh: add b_hh once for the whole sequence, not per step.
-            proj = tf.add(proj, w.biasHh) as Tensor2D;
-            delete w.biasHh;
-          }
-          const stepMajor = tf.transpose(tf.reshape(proj, [B, T, -1]), [1, 0, 2]) as Tensor3D;
           let h: Tensor2D = h0 ? h0[idx]! : zeros;
           let cs: Tensor2D = c0 ? c0[idx]! : zeros;
-          const seq: Tensor2D[] = new Array<Tensor2D>(T);
           const needSeq = returnSequences || l < c.numLayers - 1;
           if (c.kind === 'lstm') {
-            // The whole recurrence as one op (@llm/core's lstmSequence: one native call forward and
-            // one backward on the native backend; the same equations in tfjs ops elsewhere).
+            // The whole layer-direction as one op (@llm/core's lstmLayer: on the native backend one
+            // call forward, with the input projection inside each step's product, and one backward
+            // that also yields dx, dW_ih, dW_hh and the bias gradient; matMul + the same equations
+            // in tfjs ops elsewhere), fed the batch-first input as it is, with b_ih + b_hh.
             // Rows past their length keep their state and output zeros (packed-sequence semantics).
-            const all = lstmSequence(stepMajor, h, cs, w.weightHhT, { reverse, lengths: needMask ? lengths : undefined });
-            h = tf.reshape(tf.slice(all, [T, 0, 0], [1, B, H]), [B, H]) as Tensor2D;
-            cs = tf.reshape(tf.slice(all, [T + 1, 0, 0], [1, B, H]), [B, H]) as Tensor2D;
+            const bias = cw.biasIh && cw.biasHh ? tf.add(cw.biasIh, cw.biasHh) : (cw.biasIh ?? cw.biasHh);
+            // [B, T + 2, H] (outputs, final h, final c), or only [B, 2, H] when no layer needs the outputs.
+            const all = lstmLayer(layerInput, cw.weightIh, cw.weightHh, h, cs, { reverse, lengths: needMask ? lengths : undefined, bias, batchFirst: true, sequence: needSeq });
+            const fin = needSeq ? T : 0;
+            h = tf.reshape(tf.slice(all, [0, fin, 0], [B, 1, H]), [B, H]) as Tensor2D;
+            cs = tf.reshape(tf.slice(all, [0, fin + 1, 0], [B, 1, H]), [B, H]) as Tensor2D;
             hN.push(h);
             cN.push(cs);
-            if (needSeq) outs.push(tf.transpose(tf.slice(all, [0, 0, 0], [T, B, H]), [1, 0, 2]) as Tensor3D);
+            if (needSeq) outs.push(tf.slice(all, [0, 0, 0], [B, T, H]) as Tensor3D);
             continue;
-          } else {
-            const steps = unstackFast<Tensor2D>(stepMajor);
-            for (let s = 0; s < T; s++) {
-              const t = reverse ? T - 1 - s : s;
-              const xp = steps[t]!;
-              const hNew = c.kind === 'gru' ? gruStep(xp, h, w) : rnnStep(xp, h, w, c.nonlinearity);
-              if (needMask && t >= minLen) {
-                // Packed semantics: inside the sequence take the new state, past its end keep the old one.
-                const out = tf.mul(hNew, keep[t]!) as Tensor2D;
-                seq[t] = out;
-                h = tf.add(out, tf.mul(h, hold[t]!)) as Tensor2D;
-              } else {
-                seq[t] = hNew;
-                h = hNew;
-              }
+          }
+          // Project every step at once: [B·T, F] · W_ihᵀ → [T, B, G·H], one slice per step.
+          const w: CellWeights & { weightHhT: Tensor2D } = { ...cw, weightHhT: tf.transpose(cw.weightHh) }; // Wᵀ once per sequence
+          const proj = linearT(tf.reshape(layerInput, [B * T, inSize]), w.weightIh);
+          let biased: Tensor2D = proj;
+          if (w.biasIh) biased = tf.add(biased, w.biasIh) as Tensor2D;
+          if (c.kind !== 'gru' && w.biasHh) {
+            // SimpleRNN only uses b_ih + b_hh: add b_hh once for the whole sequence, not per step.
+            biased = tf.add(biased, w.biasHh) as Tensor2D;
+            delete w.biasHh;
+          }
+          const stepMajor = tf.transpose(tf.reshape(biased, [B, T, -1]), [1, 0, 2]) as Tensor3D;
+          const seq: Tensor2D[] = new Array<Tensor2D>(T);
+          const steps = unstackFast<Tensor2D>(stepMajor);
+          for (let s = 0; s < T; s++) {
+            const t = reverse ? T - 1 - s : s;
+            const xp = steps[t]!;
+            const hNew = c.kind === 'gru' ? gruStep(xp, h, w) : rnnStep(xp, h, w, c.nonlinearity);
+            if (needMask && t >= minLen) {
+              // Packed semantics: inside the sequence take the new state, past its end keep the old one.
+              const out = tf.mul(hNew, keep[t]!) as Tensor2D;
+              seq[t] = out;
+              h = tf.add(out, tf.mul(h, hold[t]!)) as Tensor2D;
+            } else {
+              seq[t] = hNew;
+              h = hNew;
             }
           }
           hN.push(h);

@@ -32,6 +32,23 @@ describe('RecurrentLayer', () => {
     a.forEach((v, i) => expect(v).toBeCloseTo(b[i]!, 6));
   });
 
+  it('LSTM: the final state and its gradients are the same with and without the output sequence (2 layers, bidirectional, padded)', async () => {
+    const layer = new LSTM({ inputSize: 3, hiddenSize: 5, numLayers: 2, bidirectional: true }, new Rng(4));
+    const input = x();
+    const vars = [...layer.parameters.values()];
+    const run = (returnSequences: boolean) => {
+      const { value, grads } = tf.variableGrads(() => {
+        const r = layer.forward(input, { lengths: [4, 2], returnSequences });
+        return tf.add(tf.sum(tf.mul(r.state.h, tf.linspace(-1, 1, r.state.h.size).reshape(r.state.h.shape))), tf.sum(r.state.c!)) as tf.Scalar;
+      }, vars);
+      return [value.dataSync()[0]!, ...vars.map((v) => Array.from(grads[v.name]!.dataSync()))] as [number, ...number[][]];
+    };
+    const [l1, ...g1] = run(false);
+    const [l2, ...g2] = run(true);
+    expect(l1).toBeCloseTo(l2, 5);
+    g1.forEach((g, i) => g.forEach((v, j) => expect(v).toBeCloseTo(g2[i]![j]!, 5)));
+  });
+
   it('is deterministic by seed, dropout included, and dropout is off when not training', async () => {
     const mk = () => new GRU({ inputSize: 3, hiddenSize: 4, numLayers: 2, dropout: 0.5 }, new Rng(7));
     const a = mk().forward(x(), { training: true, rng: new Rng(3) });

@@ -9,6 +9,7 @@
 
 #include "gemm.h"
 #include "fused.h"
+#include "lstm.h"
 
 namespace {
 
@@ -504,40 +505,67 @@ napi_value AdamW(napi_env env, napi_callback_info info) {
 
 bool lstm_shape(napi_env env, napi_value* argv, llmk::LstmShape* s) {
   return get_long(env, argv[0], &s->T, "T") && get_long(env, argv[1], &s->B, "B") && get_long(env, argv[2], &s->H, "H") &&
-         get_bool(env, argv[3], &s->reverse, "reverse");
+         get_bool(env, argv[3], &s->reverse, "reverse") && get_bool(env, argv[4], &s->batch_first, "batchFirst") &&
+         get_bool(env, argv[5], &s->sequence, "sequence");
 }
 
-// lstm(xproj, h0, c0, whhT, lengths|null, out, acts, hprev, cprev, tc, T, B, H, reverse)
+// lstm(x|null, F, xproj|null, bias|null, wih|null, whh, whhTransposed, h0, c0, lengths|null, out, acts, hprev, cprev, tc,
+//      T, B, H, reverse, batchFirst, sequence)
 napi_value Lstm(napi_env env, napi_callback_info info) {
-  napi_value argv[14];
+  napi_value argv[21];
   if (!args_of(env, info, argv)) return nullptr;
   llmk::LstmShape s{};
-  if (!lstm_shape(env, argv + 10, &s)) return nullptr;
-  const size_t bh = s.B * s.H, tbh = s.T * bh;
-  Arr xp, h0, c0, w, len, out, acts, hp, cp, tc;
-  if (!f32n(env, argv[0], &xp, "xproj", 4 * tbh) || !f32n(env, argv[1], &h0, "h0", bh) || !f32n(env, argv[2], &c0, "c0", bh) ||
-      !f32n(env, argv[3], &w, "whhT", 4 * s.H * s.H) || !i32n(env, argv[4], &len, "lengths", s.B, true) ||
-      !f32n(env, argv[5], &out, "out", tbh + 2 * bh) || !f32n(env, argv[6], &acts, "acts", 4 * tbh) || !f32n(env, argv[7], &hp, "hprev", tbh) ||
-      !f32n(env, argv[8], &cp, "cprev", tbh) || !f32n(env, argv[9], &tc, "tc", tbh))
+  llmk::LstmWeights w{};
+  if (!lstm_shape(env, argv + 15, &s) || !get_long(env, argv[1], &w.F, "F") || !get_bool(env, argv[6], &w.whh_transposed, "whhTransposed"))
     return nullptr;
-  llmk::lstm_fwd(s, CF(xp), CF(h0), CF(c0), CF(w), len.data ? CI(len) : nullptr, F(out), F(acts), F(hp), F(cp), F(tc));
+  const size_t bh = s.B * s.H, tbh = s.T * bh, G = 4 * s.H;
+  Arr x, xp, bias, wih, whh, h0, c0, len, out, acts, hp, cp, tc;
+  if (!f32n(env, argv[0], &x, "x", s.T * s.B * w.F, true) || !f32n(env, argv[2], &xp, "xproj", 4 * tbh, true) ||
+      !f32n(env, argv[3], &bias, "bias", G, true) || !f32n(env, argv[4], &wih, "wih", G * w.F, true) || !f32n(env, argv[5], &whh, "whh", G * s.H) ||
+      !f32n(env, argv[7], &h0, "h0", bh) || !f32n(env, argv[8], &c0, "c0", bh) || !i32n(env, argv[9], &len, "lengths", s.B, true) ||
+      !f32n(env, argv[10], &out, "out", (s.sequence ? tbh : 0) + 2 * bh) || !f32n(env, argv[11], &acts, "acts", 4 * tbh) || !f32n(env, argv[12], &hp, "hprev", tbh) ||
+      !f32n(env, argv[13], &cp, "cprev", tbh) || !f32n(env, argv[14], &tc, "tc", tbh))
+    return nullptr;
+  if ((x.data == nullptr) != (wih.data == nullptr)) {
+    throw_type(env, "x and wih go together");
+    return nullptr;
+  }
+  w.x = x.data ? CF(x) : nullptr;
+  w.xproj = xp.data ? CF(xp) : nullptr;
+  w.bias = bias.data ? CF(bias) : nullptr;
+  w.wih = wih.data ? CF(wih) : nullptr;
+  w.whh = CF(whh);
+  llmk::lstm_fwd(s, w, CF(h0), CF(c0), len.data ? CI(len) : nullptr, F(out), F(acts), F(hp), F(cp), F(tc));
   return nullptr;
 }
 
-// lstmGrad(dout, acts, hprev, cprev, tc, whhT, lengths|null, dxproj, dh0, dc0, dwhhT, T, B, H, reverse)
+// lstmGrad(dout, acts, hprev, cprev, tc, x|null, F, wih|null, whh, whhTransposed, lengths|null,
+//          dgates, dx|null, dwih|null, dwhh, dbias|null, dh0, dc0, T, B, H, reverse, batchFirst, sequence)
 napi_value LstmGrad(napi_env env, napi_callback_info info) {
-  napi_value argv[15];
+  napi_value argv[24];
   if (!args_of(env, info, argv)) return nullptr;
   llmk::LstmShape s{};
-  if (!lstm_shape(env, argv + 11, &s)) return nullptr;
-  const size_t bh = s.B * s.H, tbh = s.T * bh;
-  Arr dout, acts, hp, cp, tc, w, len, dxp, dh0, dc0, dw;
-  if (!f32n(env, argv[0], &dout, "dout", tbh + 2 * bh) || !f32n(env, argv[1], &acts, "acts", 4 * tbh) || !f32n(env, argv[2], &hp, "hprev", tbh) ||
-      !f32n(env, argv[3], &cp, "cprev", tbh) || !f32n(env, argv[4], &tc, "tc", tbh) || !f32n(env, argv[5], &w, "whhT", 4 * s.H * s.H) ||
-      !i32n(env, argv[6], &len, "lengths", s.B, true) || !f32n(env, argv[7], &dxp, "dxproj", 4 * tbh) || !f32n(env, argv[8], &dh0, "dh0", bh) ||
-      !f32n(env, argv[9], &dc0, "dc0", bh) || !f32n(env, argv[10], &dw, "dwhhT", 4 * s.H * s.H))
+  llmk::LstmWeights w{};
+  if (!lstm_shape(env, argv + 18, &s) || !get_long(env, argv[6], &w.F, "F") || !get_bool(env, argv[9], &w.whh_transposed, "whhTransposed"))
     return nullptr;
-  llmk::lstm_bwd(s, CF(dout), CF(acts), CF(hp), CF(cp), CF(tc), CF(w), len.data ? CI(len) : nullptr, F(dxp), F(dh0), F(dc0), F(dw));
+  const size_t bh = s.B * s.H, tbh = s.T * bh, G = 4 * s.H, tbf = s.T * s.B * w.F;
+  Arr dout, acts, hp, cp, tc, x, wih, whh, len, dg, dx, dwih, dwhh, db, dh0, dc0;
+  if (!f32n(env, argv[0], &dout, "dout", (s.sequence ? tbh : 0) + 2 * bh) || !f32n(env, argv[1], &acts, "acts", 4 * tbh) || !f32n(env, argv[2], &hp, "hprev", tbh) ||
+      !f32n(env, argv[3], &cp, "cprev", tbh) || !f32n(env, argv[4], &tc, "tc", tbh) || !f32n(env, argv[5], &x, "x", tbf, true) ||
+      !f32n(env, argv[7], &wih, "wih", G * w.F, true) || !f32n(env, argv[8], &whh, "whh", G * s.H) || !i32n(env, argv[10], &len, "lengths", s.B, true) ||
+      !f32n(env, argv[11], &dg, "dgates", 4 * tbh) || !f32n(env, argv[12], &dx, "dx", tbf, true) || !f32n(env, argv[13], &dwih, "dwih", G * w.F, true) ||
+      !f32n(env, argv[14], &dwhh, "dwhh", G * s.H) || !f32n(env, argv[15], &db, "dbias", G, true) || !f32n(env, argv[16], &dh0, "dh0", bh) ||
+      !f32n(env, argv[17], &dc0, "dc0", bh))
+    return nullptr;
+  if ((x.data == nullptr) != (wih.data == nullptr) || (x.data == nullptr && (dx.data != nullptr || dwih.data != nullptr))) {
+    throw_type(env, "x, wih, dx and dwih go together");
+    return nullptr;
+  }
+  w.x = x.data ? CF(x) : nullptr;
+  w.wih = wih.data ? CF(wih) : nullptr;
+  w.whh = CF(whh);
+  llmk::LstmGrads g{F(dg), dx.data ? F(dx) : nullptr, dwih.data ? F(dwih) : nullptr, F(dwhh), db.data ? F(db) : nullptr, F(dh0), F(dc0)};
+  llmk::lstm_bwd(s, w, CF(dout), CF(acts), CF(hp), CF(cp), CF(tc), len.data ? CI(len) : nullptr, g);
   return nullptr;
 }
 

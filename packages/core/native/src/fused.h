@@ -36,20 +36,4 @@ void masked_softmax_bwd(const float* y, const float* dy, float* dx, long rows, l
 void adamw_update(float* p, float* m, float* v, const float* g, long n, float lr, float beta1, float beta2, float eps,
                   float bc1, float bc2, float decay);
 
-struct LstmShape {
-  long T, B, H;
-  bool reverse;
-};
-
-/**
- * A whole LSTM sequence (PyTorch's gate order i, f, g, o). xproj [T,B,4H] holds x·W_ihᵀ + b_ih + b_hh;
- * whhT is W_hhᵀ [H,4H]; lengths (or null) holds each row's length: steps at or past it keep
- * the state and output zeros. out [T+2,B,H] = outputs, final h, final c. acts [T,B,4H],
- * hprev/cprev/tc [T,B,H] are saved for lstm_bwd.
- */
-void lstm_fwd(const LstmShape& s, const float* xproj, const float* h0, const float* c0, const float* whhT, const int32_t* lengths,
-              float* out, float* acts, float* hprev, float* cprev, float* tc);
-void lstm_bwd(const LstmShape& s, const float* dout, const float* acts, const float* hprev, const float* cprev, const float* tc,
-              const float* whhT, const int32_t* lengths, float* dxproj, float* dh0, float* dc0, float* dwhhT);
-
 }  // namespace llmk

@@ -2,8 +2,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { Rng } from '../rng.js';
 import { tf } from './tf.js';
 import { initBackend } from './select.js';
-import { adamwStep, fusedGelu, fusedLayerNorm, fusedMaskedSoftmax, fusedOpsNative, lstmSequence, softmaxCrossEntropyRows } from './fused.js';
-import { FusedAdamOptimizer, nativeStatus } from './native.js';
+import { adamwStep, fusedGelu, fusedLayerNorm, fusedMaskedSoftmax, fusedOpsNative, lstmLayer, lstmSequence, softmaxCrossEntropyRows } from './fused.js';
+import { FusedAdamOptimizer, loadNativeAddon, nativeStatus, type NativeIsa } from './native.js';
 
 // Each fused op runs its pure-tfjs composition on the cpu backend and its addon kernels on the
 // native backend; forward values and gradients must agree, on odd shapes.
@@ -136,6 +136,160 @@ describe.skipIf(!status.available)('fused ops: native kernels vs the tfjs compos
       ], 5e-5);
     });
   }
+
+  // Batch-major layout and the bias folded into the kernel, on shapes that cut into several unit
+  // blocks (H past one vector of lanes, not a multiple of it), row chunks with a remainder, and
+  // sizes large enough for the threaded path; under every instruction set and 1 or 2 threads.
+  const lstmCases: Array<[number, number, number, boolean, number[] | undefined]> = [
+    [4, 3, 5, false, undefined],
+    [5, 7, 19, true, [5, 1, 3, 5, 2, 4, 5]],
+    [6, 13, 37, false, [6, 6, 1, 2, 3, 4, 5, 6, 6, 2, 1, 3, 6]],
+    [3, 20, 70, true, undefined],
+  ];
+  for (const [T, B, H, reverse, lengths] of lstmCases) {
+    it(`LSTM sequence batch-first with bias T${T} B${B} H${H}${reverse ? ' reverse' : ''}${lengths ? ' lengths' : ''}: every ISA, 1 and 2 threads`, async () => {
+      const { addon } = loadNativeAddon();
+      const info = addon.info();
+      const isas: NativeIsa[] = ['scalar'];
+      if (info.avx2) isas.push('avx2');
+      if (info.avx512) isas.push('avx512');
+      const inputs = [
+        { data: data(B * T * 4 * H, 'bx'), shape: [B, T, 4 * H] },
+        { data: data(B * H, 'bh', 0.5), shape: [B, H] },
+        { data: data(B * H, 'bc', 0.5), shape: [B, H] },
+        { data: data(H * 4 * H, 'bw', 0.3), shape: [H, 4 * H] },
+        { data: data(4 * H, 'bb', 0.5), shape: [4 * H] },
+      ];
+      try {
+        for (const isa of isas) {
+          expect(addon.setIsa(isa)).toBe(true);
+          for (const threads of [1, 2]) {
+            addon.setThreads(threads);
+            await compareGrad((x, h, c, w, b) => lstmSequence(x!, h!, c!, w!, { reverse, lengths, bias: b, batchFirst: true }), inputs, 5e-5);
+          }
+        }
+        // step-major with a bias, and batch-first without one
+        await compareGrad((x, h, c, w, b) => lstmSequence(tf.transpose(x!, [1, 0, 2]), h!, c!, w!, { reverse, lengths, bias: b }), inputs, 5e-5);
+        await compareGrad((x, h, c, w) => lstmSequence(x!, h!, c!, w!, { reverse, lengths, batchFirst: true }), inputs.slice(0, 4), 5e-5);
+      } finally {
+        addon.setIsa(info.isa);
+        addon.setThreads(info.threads);
+      }
+    });
+  }
+
+  // The layer op (input projection inside each step's product): F and H on either side of the
+  // panel widths, both layouts, both directions, masking, every ISA, 1 and 2 threads.
+  const layerCases: Array<[number, number, number, number, boolean, boolean, number[] | undefined]> = [
+    [3, 2, 1, 1, false, false, undefined],
+    [5, 7, 11, 19, true, true, [5, 1, 3, 5, 2, 4, 5]],
+    [4, 9, 70, 6, false, true, [4, 4, 1, 2, 3, 4, 4, 2, 1]],
+    [3, 20, 40, 70, true, false, undefined],
+  ];
+  for (const [T, B, F, H, reverse, batchFirst, lengths] of layerCases) {
+    it(`LSTM layer T${T} B${B} F${F} H${H}${reverse ? ' reverse' : ''}${batchFirst ? ' batch-first' : ''}${lengths ? ' lengths' : ''}: outputs and every gradient`, async () => {
+      const { addon } = loadNativeAddon();
+      const info = addon.info();
+      const isas: NativeIsa[] = ['scalar'];
+      if (info.avx2) isas.push('avx2');
+      if (info.avx512) isas.push('avx512');
+      const inputs = [
+        { data: data(T * B * F, 'lx'), shape: batchFirst ? [B, T, F] : [T, B, F] },
+        { data: data(4 * H * F, 'lwi', 0.3), shape: [4 * H, F] },
+        { data: data(4 * H * H, 'lwh', 0.3), shape: [4 * H, H] },
+        { data: data(B * H, 'lh0', 0.5), shape: [B, H] },
+        { data: data(B * H, 'lc0', 0.5), shape: [B, H] },
+        { data: data(4 * H, 'lb', 0.5), shape: [4 * H] },
+      ];
+      try {
+        for (const isa of isas) {
+          expect(addon.setIsa(isa)).toBe(true);
+          for (const threads of [1, 2]) {
+            addon.setThreads(threads);
+            await compareGrad((x, wi, wh, h, c, b) => lstmLayer(x!, wi!, wh!, h!, c!, { bias: b, reverse, lengths, batchFirst }), inputs, 5e-5);
+          }
+        }
+        await compareGrad((x, wi, wh, h, c) => lstmLayer(x!, wi!, wh!, h!, c!, { reverse, lengths, batchFirst }), inputs.slice(0, 5), 5e-5);
+        // only the final state: [B, 2, H] / [2, B, H], no per-step outputs stored or differentiated
+        for (const threads of [1, 2]) {
+          addon.setThreads(threads);
+          await compareGrad((x, wi, wh, h, c, b) => lstmLayer(x!, wi!, wh!, h!, c!, { bias: b, reverse, lengths, batchFirst, sequence: false }), inputs, 5e-5);
+        }
+        // two directions over the same input before either backward (the scratch arrays they keep must not mix)
+        await compareGrad((x, wi, wh, h, c, b) => tf.add(lstmLayer(x!, wi!, wh!, h!, c!, { bias: b, lengths, batchFirst }), tf.mul(lstmLayer(x!, wi!, wh!, h!, c!, { bias: b, lengths, batchFirst, reverse: true }), 0.5)), inputs, 5e-5);
+      } finally {
+        addon.setIsa(info.isa);
+        addon.setThreads(info.threads);
+      }
+    });
+  }
+
+  it('LSTM layer with forced work stealing (items run twice, at once) gives the same values and gradients', async () => {
+    const { addon } = loadNativeAddon();
+    const info = addon.info();
+    // long enough that the pool's second thread joins while the sequence is still running
+    const [T, B, F, H] = [150, 20, 40, 70];
+    const lengths = [150, 150, 1, 2, 30, 40, 50, 60, 150, 20, 1, 3, 149, 150, 150, 5, 4, 100, 2, 1];
+    const inputs = [
+      { data: data(T * B * F, 'sx'), shape: [B, T, F] },
+      { data: data(4 * H * F, 'swi', 0.3), shape: [4 * H, F] },
+      { data: data(4 * H * H, 'swh', 0.3), shape: [4 * H, H] },
+      { data: data(B * H, 'sh0', 0.5), shape: [B, H] },
+      { data: data(B * H, 'sc0', 0.5), shape: [B, H] },
+      { data: data(4 * H, 'sb', 0.5), shape: [4 * H] },
+    ];
+    const op = (x: tf.Tensor, wi: tf.Tensor, wh: tf.Tensor, h: tf.Tensor, c: tf.Tensor, b: tf.Tensor) =>
+      tf.add(lstmLayer(x, wi, wh, h, c, { bias: b, lengths, batchFirst: true }), lstmLayer(x, wi, wh, h, c, { bias: b, lengths, batchFirst: true, reverse: true }));
+    const run = () => {
+      const xs = inputs.map((i) => tf.tensor(i.data, i.shape));
+      const w = tf.tensor(data(B * (T + 2) * H, 'sw'), [B, T + 2, H]);
+      const f = (...a: tf.Tensor[]) => tf.sum(tf.mul(op(a[0]!, a[1]!, a[2]!, a[3]!, a[4]!, a[5]!), w)) as tf.Scalar;
+      return [op(xs[0]!, xs[1]!, xs[2]!, xs[3]!, xs[4]!, xs[5]!), ...tf.grads(f)(xs)];
+    };
+    try {
+      addon.setThreads(2);
+      const plain = await on('native', run);
+      process.env.LLM_NATIVE_LSTM_STEAL_NS = '0';
+      for (let rep = 0; rep < 3; rep++) expectClose(await on('native', run), plain, 1e-6);
+    } finally {
+      delete process.env.LLM_NATIVE_LSTM_STEAL_NS;
+      addon.setThreads(info.threads);
+    }
+  });
+
+  it('LSTM layer equals lstmSequence of the projected input; rejects bad shapes', async () => {
+    await tf.setBackend('native');
+    const [T, B, F, H] = [4, 3, 5, 6];
+    const x = tf.tensor(data(B * T * F, 'le-x'), [B, T, F]);
+    const wi = tf.tensor(data(4 * H * F, 'le-wi', 0.3), [4 * H, F]);
+    const wh = tf.tensor(data(4 * H * H, 'le-wh', 0.3), [4 * H, H]);
+    const b = tf.tensor(data(4 * H, 'le-b'), [4 * H]);
+    const h = tf.zeros([B, H]);
+    const layer = lstmLayer(x, wi, wh, h, h, { bias: b, batchFirst: true, lengths: [4, 1, 3] });
+    const proj = tf.reshape(tf.matMul(tf.reshape(x, [B * T, F]), wi, false, true), [B, T, 4 * H]);
+    const seq = lstmSequence(proj, h, h, tf.transpose(wh), { bias: b, batchFirst: true, lengths: [4, 1, 3] });
+    expect(layer.shape).toEqual([B, T + 2, H]);
+    expectClose([Float32Array.from(layer.dataSync())], [Float32Array.from(seq.dataSync())], 1e-5);
+    const final = lstmLayer(x, wi, wh, h, h, { bias: b, batchFirst: true, lengths: [4, 1, 3], sequence: false });
+    expect(final.shape).toEqual([B, 2, H]);
+    expectClose([Float32Array.from(final.dataSync())], [Float32Array.from(tf.slice(layer, [0, T, 0], [B, 2, H]).dataSync())], 1e-6);
+    expect(() => lstmLayer(x, wh, wh, h, h, { batchFirst: true })).toThrow(/do not agree/);
+    expect(() => lstmLayer(x, wi, wh, h, h, { batchFirst: true, lengths: [1, 2] })).toThrow(/2 lengths for a batch of 3/);
+  });
+
+  it('LSTM sequence batch-first equals the step-major layout transposed', async () => {
+    await tf.setBackend('native');
+    const [T, B, H] = [5, 3, 4];
+    const x = tf.tensor(data(B * T * 4 * H, 'eq-x'), [B, T, 4 * H]);
+    const h = tf.tensor(data(B * H, 'eq-h'), [B, H]);
+    const c = tf.tensor(data(B * H, 'eq-c'), [B, H]);
+    const w = tf.tensor(data(H * 4 * H, 'eq-w', 0.3), [H, 4 * H]);
+    const bf = lstmSequence(x, h, c, w, { batchFirst: true, lengths: [5, 2, 4] });
+    const sm = lstmSequence(tf.transpose(x, [1, 0, 2]), h, c, w, { lengths: [5, 2, 4] });
+    expect(bf.shape).toEqual([B, T + 2, H]);
+    expectClose([Float32Array.from(bf.dataSync())], [Float32Array.from(tf.transpose(sm, [1, 0, 2]).dataSync())], 1e-6);
+    expect(() => lstmSequence(x, h, c, w, { batchFirst: true, bias: tf.zeros([4 * H + 1]) })).toThrow(/do not agree/);
+  });
 
   it('LSTM sequence rejects mismatched shapes', async () => {
     await tf.setBackend('native');

@@ -211,51 +211,195 @@ export interface LstmSequenceOptions {
   lengths?: ArrayLike<number>;
   /** Run from the last step to the first. */
   reverse?: boolean;
+  /**
+   * A `[4H]` vector added to every step's gates (e.g. `b_ih + b_hh`), differentiable: on the
+   * native backend it is added inside the kernel and its gradient comes out of the backward call.
+   */
+  bias?: Tensor;
+  /**
+   * Batch-major layout: `xProj` is `[B, T, 4H]` (what `x·W_ihᵀ` of a batch-first `[B, T, F]`
+   * input gives without a transpose) and the result is `[B, T + 2, H]`: each row's `T` outputs,
+   * then its final `h`, then its final `c`. Default false (step-major, see {@link lstmSequence}).
+   */
+  batchFirst?: boolean;
 }
 
 /**
  * An LSTM layer-direction over a whole sequence (PyTorch's gates i, f, g, o):
- * `xProj` `[T, B, 4H]` = `x·W_ihᵀ + b_ih + b_hh` for every step, `h0`/`c0` `[B, H]`, `whhT` =
- * `W_hhᵀ` `[H, 4H]`. Returns `[T + 2, B, H]`: the output at each step (zeros past a row's
- * length), then the final `h`, then the final `c`. Differentiable in all four inputs.
- * On the native backend the whole recurrence (and its backward) is one addon call.
+ * `xProj` `[T, B, 4H]` = `x·W_ihᵀ + b_ih + b_hh` for every step (or without the biases, passed as
+ * `options.bias`), `h0`/`c0` `[B, H]`, `whhT` = `W_hhᵀ` `[H, 4H]`. Returns `[T + 2, B, H]`: the
+ * output at each step (zeros past a row's length), then the final `h`, then the final `c`
+ * (with `options.batchFirst`, `[B, T, 4H]` in and `[B, T + 2, H]` out). Differentiable in all
+ * inputs. On the native backend the whole recurrence (and its backward) is one addon call.
  */
 export function lstmSequence(xProj: Tensor, h0: Tensor, c0: Tensor, whhT: Tensor, options: LstmSequenceOptions = {}): Tensor {
-  if (xProj.rank !== 3) throw new RangeError(`lstmSequence: xProj must be [T, B, 4H], got ${JSON.stringify(xProj.shape)}`);
-  const [T, B, G] = xProj.shape as [number, number, number];
+  const batchFirst = options.batchFirst ?? false;
+  if (xProj.rank !== 3) throw new RangeError(`lstmSequence: xProj must be ${batchFirst ? '[B, T, 4H]' : '[T, B, 4H]'}, got ${JSON.stringify(xProj.shape)}`);
+  const [T, B, G] = (batchFirst ? [xProj.shape[1], xProj.shape[0], xProj.shape[2]] : xProj.shape) as [number, number, number];
   const H = G / 4;
-  if (!Number.isInteger(H) || whhT.shape[0] !== H || whhT.shape[1] !== G || h0.shape[0] !== B || h0.shape[1] !== H || c0.shape[0] !== B || c0.shape[1] !== H) {
-    throw new RangeError(`lstmSequence: shapes do not agree: xProj ${JSON.stringify(xProj.shape)}, h0 ${JSON.stringify(h0.shape)}, c0 ${JSON.stringify(c0.shape)}, whhT ${JSON.stringify(whhT.shape)}`);
+  const bias = options.bias;
+  if (!Number.isInteger(H) || whhT.shape[0] !== H || whhT.shape[1] !== G || h0.shape[0] !== B || h0.shape[1] !== H || c0.shape[0] !== B || c0.shape[1] !== H || (bias && (bias.rank !== 1 || bias.size !== G))) {
+    throw new RangeError(`lstmSequence: shapes do not agree: xProj ${JSON.stringify(xProj.shape)}${batchFirst ? ' (batch first)' : ''}, h0 ${JSON.stringify(h0.shape)}, c0 ${JSON.stringify(c0.shape)}, whhT ${JSON.stringify(whhT.shape)}${bias ? `, bias ${JSON.stringify(bias.shape)}` : ''}`);
   }
   const reverse = options.reverse ?? false;
   const lengths = options.lengths ? Int32Array.from(options.lengths) : null;
   if (lengths && lengths.length !== B) throw new RangeError(`lstmSequence: ${lengths.length} lengths for a batch of ${B}`);
   const masked = lengths !== null && lengths.some((l) => l < T);
   const addon = nativeAddon();
-  if (!addon || !allF32(xProj, h0, c0, whhT) || T === 0) return lstmSequenceTf(xProj, h0, c0, whhT, T, B, H, reverse, masked ? lengths : null);
   const len = masked ? lengths : null;
-  return custom((xa, ha, ca, wa, save) => {
-    const [xs, hs, cs, ws] = [xa, ha, ca, wa] as Tensor[];
-    const out = new Float32Array((T + 2) * B * H);
-    const acts = new Float32Array(T * B * G);
-    const hprev = new Float32Array(T * B * H);
-    const cprev = new Float32Array(T * B * H);
-    const tc = new Float32Array(T * B * H);
-    addon.lstm(f32(xs!), f32(hs!), f32(cs!), f32(ws!), len, out, acts, hprev, cprev, tc, T, B, H, reverse);
-    (save as tf.GradSaveFunc)([tf.tensor(acts, [T, B, G]), tf.tensor(hprev, [T, B, H]), tf.tensor(cprev, [T, B, H]), tf.tensor(tc, [T, B, H]), ws!]);
+  if (!addon || !allF32(xProj, h0, c0, whhT, bias) || T === 0) {
+    let xs = batchFirst ? tf.transpose(xProj, [1, 0, 2]) : xProj;
+    if (bias) xs = tf.add(xs, bias);
+    const all = lstmSequenceTf(xs, h0, c0, whhT, T, B, H, reverse, len);
+    return batchFirst ? tf.transpose(all, [1, 0, 2]) : all;
+  }
+  return lstmNative(addon, { xProj, h0, c0, whh: whhT, whhTransposed: true, bias }, T, B, H, reverse, batchFirst, len, true);
+}
+
+/** Options of {@link lstmLayer}. */
+export interface LstmLayerOptions extends Omit<LstmSequenceOptions, 'bias'> {
+  /** The gates' bias `[4H]` (PyTorch's `b_ih + b_hh`); none when absent. */
+  bias?: Tensor;
+  /**
+   * false: return only the final state, `[B, 2, H]` with `batchFirst` or `[2, B, H]` (final `h`,
+   * then final `c`); the per-step outputs are then neither stored nor differentiated. Default true.
+   */
+  sequence?: boolean;
+}
+
+/**
+ * An LSTM layer-direction from its input (PyTorch's `nn.LSTM` equations, gates i, f, g, o):
+ * `x` `[T, B, F]` (or `[B, T, F]` with `batchFirst`), `weightIh` `[4H, F]` and `weightHh`
+ * `[4H, H]` in PyTorch's layout, `h0`/`c0` `[B, H]`, `bias` `[4H]`. Returns what
+ * {@link lstmSequence} returns (`[T + 2, B, H]`, or `[B, T + 2, H]` with `batchFirst`), or only the
+ * final state with `sequence: false`.
+ * Differentiable in every tensor input. On the native backend the input projection is part of
+ * each step's product (`[x_t | h_{t−1}]·[W_ih | W_hh]ᵀ`), so no `[T, B, 4H]` projection is
+ * materialised, and the backward computes `dx`, `dW_ih`, `dW_hh` and `dbias` in the same call;
+ * elsewhere it is a `matMul` followed by {@link lstmSequence}.
+ */
+export function lstmLayer(x: Tensor, weightIh: Tensor, weightHh: Tensor, h0: Tensor, c0: Tensor, options: LstmLayerOptions = {}): Tensor {
+  const batchFirst = options.batchFirst ?? false;
+  if (x.rank !== 3) throw new RangeError(`lstmLayer: x must be ${batchFirst ? '[B, T, F]' : '[T, B, F]'}, got ${JSON.stringify(x.shape)}`);
+  const [T, B, F] = (batchFirst ? [x.shape[1], x.shape[0], x.shape[2]] : x.shape) as [number, number, number];
+  const G = weightHh.shape[0] ?? 0;
+  const H = G / 4;
+  const bias = options.bias;
+  if (!Number.isInteger(H) || H < 1 || weightHh.rank !== 2 || weightHh.shape[1] !== H || weightIh.rank !== 2 || weightIh.shape[0] !== G || weightIh.shape[1] !== F ||
+      h0.shape[0] !== B || h0.shape[1] !== H || c0.shape[0] !== B || c0.shape[1] !== H || (bias && (bias.rank !== 1 || bias.size !== G))) {
+    throw new RangeError(`lstmLayer: shapes do not agree: x ${JSON.stringify(x.shape)}${batchFirst ? ' (batch first)' : ''}, weightIh ${JSON.stringify(weightIh.shape)}, weightHh ${JSON.stringify(weightHh.shape)}, h0 ${JSON.stringify(h0.shape)}, c0 ${JSON.stringify(c0.shape)}${bias ? `, bias ${JSON.stringify(bias.shape)}` : ''}`);
+  }
+  const reverse = options.reverse ?? false;
+  const sequence = options.sequence ?? true;
+  const lengths = options.lengths ? Int32Array.from(options.lengths) : null;
+  if (lengths && lengths.length !== B) throw new RangeError(`lstmLayer: ${lengths.length} lengths for a batch of ${B}`);
+  const len = lengths !== null && lengths.some((l) => l < T) ? lengths : null;
+  const addon = nativeAddon();
+  if (!addon || !allF32(x, weightIh, weightHh, h0, c0, bias) || T === 0 || F === 0) {
+    const proj = tf.reshape(linearPlain(tf.reshape(x, [-1, F]), weightIh), [x.shape[0]!, x.shape[1]!, G]);
+    const all = lstmSequence(proj, h0, c0, tf.transpose(weightHh), { lengths: options.lengths, reverse, bias, batchFirst });
+    if (sequence) return all;
+    return batchFirst ? tf.slice(all, [0, T, 0], [B, 2, H]) : tf.slice(all, [T, 0, 0], [2, B, H]);
+  }
+  return lstmNative(addon, { x, wih: weightIh, h0, c0, whh: weightHh, whhTransposed: false, bias }, T, B, H, reverse, batchFirst, len, sequence);
+}
+
+/**
+ * `x·Wᵀ` (W `[out, in]`) whose forward and gradients are untransposed products with explicit
+ * transposes: on the wasm backend tfjs's `BatchMatMul` with a transpose flag is several times
+ * slower than a transpose plus a plain product.
+ */
+const linearPlain = tf.customGrad(((x: Tensor, w: Tensor, save: tf.GradSaveFunc) => {
+  save([x, w]);
+  return {
+    value: tf.matMul(x as tf.Tensor2D, tf.transpose(w) as tf.Tensor2D),
+    gradFunc: (dy: Tensor, saved: Saved) => {
+      const [sx, sw] = saved as [tf.Tensor2D, tf.Tensor2D];
+      return [tf.matMul(dy as tf.Tensor2D, sw), tf.matMul(tf.transpose(dy) as tf.Tensor2D, sx)];
+    },
+  };
+}) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (x: Tensor, w: Tensor) => Tensor;
+
+// Scratch arrays the LSTM keeps from its forward to its backward (gate activations, states) and
+// the backward's gate gradients: tens of MB per call, recycled once the backward has used them,
+// so a training step does not hand that much fresh memory to the allocator and the GC each time.
+// At most 4 arrays of a size and 256 MB in all are kept.
+const lstmScratch = new Map<number, Float32Array[]>();
+let lstmScratchBytes = 0;
+function takeScratch(n: number): Float32Array {
+  const a = lstmScratch.get(n)?.pop();
+  if (!a) return new Float32Array(n);
+  lstmScratchBytes -= a.byteLength;
+  return a;
+}
+function giveScratch(arrays: Float32Array[]): void {
+  for (const a of arrays) {
+    const list = lstmScratch.get(a.length) ?? [];
+    if (list.length >= 4 || lstmScratchBytes + a.byteLength > 256 * 2 ** 20) continue;
+    list.push(a);
+    lstmScratchBytes += a.byteLength;
+    lstmScratch.set(a.length, list);
+  }
+}
+
+interface LstmInputs {
+  xProj?: Tensor;
+  x?: Tensor;
+  wih?: Tensor;
+  whh: Tensor;
+  whhTransposed: boolean;
+  h0: Tensor;
+  c0: Tensor;
+  bias?: Tensor;
+}
+
+/** lstmSequence / lstmLayer on the addon: one call forward, one backward. */
+function lstmNative(addon: NativeAddon, inp: LstmInputs, T: number, B: number, H: number, reverse: boolean, batchFirst: boolean, len: Int32Array | null, sequence: boolean): Tensor {
+  const G = 4 * H;
+  const F = inp.x ? inp.x.shape[2]! : 0;
+  const rows = sequence ? T + 2 : 2;
+  const outShape = batchFirst ? [B, rows, H] : [rows, B, H];
+  // The differentiable inputs, in this order: (xProj | x, wih), whh, h0, c0, [bias].
+  const order: Tensor[] = [...(inp.xProj ? [inp.xProj] : [inp.x!, inp.wih!]), inp.whh, inp.h0, inp.c0, ...(inp.bias ? [inp.bias] : [])];
+  const f = (...args: Array<Tensor | tf.GradSaveFunc>) => {
+    const save = args[args.length - 1] as tf.GradSaveFunc;
+    const ts = args.slice(0, -1) as Tensor[];
+    let at = 0;
+    const xp = inp.xProj ? ts[at++]! : undefined;
+    const xs = inp.xProj ? undefined : ts[at++]!;
+    const wih = inp.xProj ? undefined : ts[at++]!;
+    const whh = ts[at++]!;
+    const hs = ts[at++]!;
+    const cs = ts[at++]!;
+    const bs = inp.bias ? ts[at++]! : undefined;
+    const out = new Float32Array(rows * B * H);
+    let scratch: Float32Array[] | null = [takeScratch(T * B * G), takeScratch(T * B * H), takeScratch(T * B * H), takeScratch(T * B * H)];
+    const [acts, hprev, cprev, tc] = scratch as [Float32Array, Float32Array, Float32Array, Float32Array];
+    addon.lstm(xs ? f32(xs) : null, F, xp ? f32(xp) : null, bs ? f32(bs) : null, wih ? f32(wih) : null, f32(whh), inp.whhTransposed, f32(hs), f32(cs), len, out, acts, hprev, cprev, tc, T, B, H, reverse, batchFirst, sequence);
+    save(xs && wih ? [xs, wih, whh] : [whh]);
     return {
-      value: tf.tensor(out, [T + 2, B, H], 'float32'),
+      value: tf.tensor(out, outShape, 'float32'),
       gradFunc: (dy: Tensor, saved: Saved) => {
-        const [sa, shp, scp, stc, sw] = saved as [Tensor, Tensor, Tensor, Tensor, Tensor];
-        const dx = new Float32Array(T * B * G);
+        if (!scratch) throw new Error('lstm: the backward of one forward call ran twice');
+        const [sx, swih, swhh] = (saved.length === 3 ? saved : [undefined, undefined, saved[0]]) as [Tensor | undefined, Tensor | undefined, Tensor];
+        const dgates = xp ? new Float32Array(T * B * G) : takeScratch(T * B * G);
+        const dx = sx ? new Float32Array(T * B * F) : null;
+        const dwih = sx ? new Float32Array(G * F) : null;
+        const dwhh = new Float32Array(G * H);
+        const db = bs ? new Float32Array(G) : null;
         const dh0 = new Float32Array(B * H);
         const dc0 = new Float32Array(B * H);
-        const dw = new Float32Array(H * G);
-        addon.lstmGrad(f32(dy), f32(sa), f32(shp), f32(scp), f32(stc), f32(sw), len, dx, dh0, dc0, dw, T, B, H, reverse);
-        return [tf.tensor(dx, [T, B, G], 'float32'), tf.tensor(dh0, [B, H], 'float32'), tf.tensor(dc0, [B, H], 'float32'), tf.tensor(dw, [H, G], 'float32')];
+        addon.lstmGrad(f32(dy), acts, hprev, cprev, tc, sx ? f32(sx) : null, F, swih ? f32(swih) : null, f32(swhh), inp.whhTransposed, len, dgates, dx, dwih, dwhh, db, dh0, dc0, T, B, H, reverse, batchFirst, sequence);
+        giveScratch(xp ? scratch : [...scratch, dgates]);
+        scratch = null;
+        const grads: Tensor[] = xp ? [tf.tensor(dgates, xp.shape, 'float32')] : [tf.tensor(dx!, sx!.shape, 'float32'), tf.tensor(dwih!, swih!.shape, 'float32')];
+        grads.push(tf.tensor(dwhh, swhh.shape, 'float32'), tf.tensor(dh0, [B, H], 'float32'), tf.tensor(dc0, [B, H], 'float32'));
+        if (bs && db) grads.push(tf.tensor(db, bs.shape, 'float32'));
+        return grads;
       },
     };
-  })(xProj, h0, c0, whhT);
+  };
+  return custom(f as Grad)(...order);
 }
 
 /**

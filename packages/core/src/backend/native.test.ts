@@ -303,6 +303,18 @@ describe.skipIf(!status.available)('native kernel pack vs the cpu backend', () =
     await compare(() => tf.transpose(tf.tensor(av, [2, 3, 4, 1]), [0, 2, 1, 3]));
     await compare(() => tf.transpose(tf.tensor(data(2 * 3 * 4 * 5 * 2, 't5'), [2, 3, 4, 5, 2]), [4, 2, 0, 3, 1]));
     await compare(() => tf.grad((x: tf.Tensor) => tf.sum(tf.mul(tf.transpose(x, [1, 0, 2]), tf.tensor3d(bv.subarray(0, 24), [3, 2, 4]))))(tf.tensor3d(av, [2, 3, 4])));
+    await compare(() => tf.transpose(tf.tensor(av, [4, 6]), [0, 1]));
+  });
+
+  it('an identity transpose shares the input storage and outlives the input', async () => {
+    await tf.setBackend('native');
+    const x = tf.tensor2d(data(12, 'id-t'), [3, 4]);
+    const want = Float32Array.from(x.dataSync());
+    const y = tf.transpose(x, [0, 1]);
+    x.dispose();
+    expect(Array.from(y.dataSync())).toEqual(Array.from(want));
+    expect(y.shape).toEqual([3, 4]);
+    y.dispose();
   });
 
   it('add, sub, mul, div with broadcasting (scalars, rows, columns, middle axes) and their gradients', async () => {

@@ -42,8 +42,8 @@ export interface NativeAddon {
   maskedSoftmax(x: Float32Array, mask: Float32Array | null, y: Float32Array, rows: number, cols: number, maskRows: number, scale: number): void;
   maskedSoftmaxGrad(y: Float32Array, dy: Float32Array, dx: Float32Array, rows: number, cols: number, scale: number): void;
   adamw(p: Float32Array, m: Float32Array, v: Float32Array, g: Float32Array, lr: number, beta1: number, beta2: number, eps: number, bc1: number, bc2: number, decay: number): void;
-  lstm(xproj: Float32Array, h0: Float32Array, c0: Float32Array, whhT: Float32Array, lengths: Int32Array | null, out: Float32Array, acts: Float32Array, hprev: Float32Array, cprev: Float32Array, tc: Float32Array, T: number, B: number, H: number, reverse: boolean): void;
-  lstmGrad(dout: Float32Array, acts: Float32Array, hprev: Float32Array, cprev: Float32Array, tc: Float32Array, whhT: Float32Array, lengths: Int32Array | null, dxproj: Float32Array, dh0: Float32Array, dc0: Float32Array, dwhhT: Float32Array, T: number, B: number, H: number, reverse: boolean): void;
+  lstm(x: Float32Array | null, F: number, xproj: Float32Array | null, bias: Float32Array | null, wih: Float32Array | null, whh: Float32Array, whhTransposed: boolean, h0: Float32Array, c0: Float32Array, lengths: Int32Array | null, out: Float32Array, acts: Float32Array, hprev: Float32Array, cprev: Float32Array, tc: Float32Array, T: number, B: number, H: number, reverse: boolean, batchFirst: boolean, sequence: boolean): void;
+  lstmGrad(dout: Float32Array, acts: Float32Array, hprev: Float32Array, cprev: Float32Array, tc: Float32Array, x: Float32Array | null, F: number, wih: Float32Array | null, whh: Float32Array, whhTransposed: boolean, lengths: Int32Array | null, dgates: Float32Array, dx: Float32Array | null, dwih: Float32Array | null, dwhh: Float32Array, dbias: Float32Array | null, dh0: Float32Array, dc0: Float32Array, T: number, B: number, H: number, reverse: boolean, batchFirst: boolean, sequence: boolean): void;
   info(): { isa: NativeIsa; threads: number; avx2: boolean; avx512: boolean };
   setIsa(isa: NativeIsa): boolean;
   setThreads(n: number): void;
@@ -437,6 +437,12 @@ function transposeKernel(addon: NativeAddon): tf.KernelFunc {
     const x = inputs.x as TensorInfo;
     const xv = fourOf(backend, x);
     const perm = (attrs as { perm: number[] }).perm;
+    // The identity permutation (tfjs's gather gradient makes one for axis 0): share the storage,
+    // as the cpu backend's Identity kernel does, instead of copying it.
+    if (perm.length === x.shape.length && perm.every((p, i) => p === i)) {
+      (backend as unknown as { incRef(id: object): void }).incRef(x.dataId);
+      return { dataId: x.dataId, shape: [...x.shape], dtype: x.dtype };
+    }
     if (!xv || x.shape.length > MAX_RANK || x.shape.length === 0 || perm.length !== x.shape.length) return fallback(args);
     const xs = strides(x.shape);
     const outShape = perm.map((p) => x.shape[p]!);

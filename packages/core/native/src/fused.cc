@@ -227,11 +227,11 @@ void masked_softmax_bwd(const float* y, const float* dy, float* dx, long rows, l
 }
 
 void adamw_update(float* p, float* m, float* v, const float* g, long n, float lr, float beta1, float beta2, float eps,
-                  float bc1, float bc2, float decay) {
+                  float bc1, float bc2, float decay, float gscale) {
   const float keep = 1.f - lr * decay, sbc2 = std::sqrt(bc2), step = lr / bc1;
   parallel_chunks(n, 12.0, [&](long i0, long i1) {
     for (long i = i0; i < i1; i++) {
-      const float gi = g[i];
+      const float gi = g[i] * gscale;
       const float mi = m[i] * beta1 + gi * (1.f - beta1);
       const float vi = v[i] * beta2 + gi * gi * (1.f - beta2);
       m[i] = mi;

@@ -339,6 +339,12 @@ static void gemm_tile(const KernelSet& ks, long m, long n, long k, const float* 
   }
 }
 
+void gemm_serial(long m, long n, long k, const float* a, long rsa, long csa, const float* b, long rsb, long csb, float* c,
+                 long ldc) {
+  if (m <= 0 || n <= 0) return;
+  gemm_tile(g_kernel, m, n, k, a, rsa, csa, b, rsb, csb, c, ldc);
+}
+
 static inline float activate(float x, int act, float alpha) {
   switch (act) {
     case ActRelu: return x > 0.f ? x : 0.f;

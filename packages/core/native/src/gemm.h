@@ -43,6 +43,13 @@ struct MatMulArgs {
 /** C[b] = act(op(A[b % batch_a]) · op(B[b % batch_b]) + bias), row-major, using every thread. */
 void batch_matmul(const MatMulArgs& args);
 
+/**
+ * C (m×n, row stride ldc) = A·B on the calling thread, with A's element (i, p) at a[i·rsa + p·csa]
+ * and B's (p, j) at b[p·rsb + j·csb]: any strided view, packed once (the fused attention's products).
+ */
+void gemm_serial(long m, long n, long k, const float* a, long rsa, long csa, const float* b, long rsb, long csb, float* c,
+                 long ldc);
+
 /** Row-wise softmax over the last axis: rows × cols. */
 void softmax(const float* x, float* y, long rows, long cols);
 

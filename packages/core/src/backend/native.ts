@@ -41,7 +41,10 @@ export interface NativeAddon {
   xentGrad(x: Float32Array, targets: Int32Array, lse: Float32Array, dloss: Float32Array, dx: Float32Array, rows: number, cols: number, smoothing: number): void;
   maskedSoftmax(x: Float32Array, mask: Float32Array | null, y: Float32Array, rows: number, cols: number, maskRows: number, scale: number): void;
   maskedSoftmaxGrad(y: Float32Array, dy: Float32Array, dx: Float32Array, rows: number, cols: number, scale: number): void;
-  adamw(p: Float32Array, m: Float32Array, v: Float32Array, g: Float32Array, lr: number, beta1: number, beta2: number, eps: number, bc1: number, bc2: number, decay: number): void;
+  adamw(p: Float32Array, m: Float32Array, v: Float32Array, g: Float32Array, lr: number, beta1: number, beta2: number, eps: number, bc1: number, bc2: number, decay: number, gradScale?: number): void;
+  causalAttention(qkv: Float32Array, y: Float32Array, probs: Float32Array, B: number, T: number, H: number, hd: number, scale: number): void;
+  causalAttentionGrad(qkv: Float32Array, probs: Float32Array, dy: Float32Array, dqkv: Float32Array, B: number, T: number, H: number, hd: number, scale: number): void;
+  sumSquares(arrays: Float32Array[]): number;
   lstm(xproj: Float32Array, h0: Float32Array, c0: Float32Array, whhT: Float32Array, lengths: Int32Array | null, out: Float32Array, acts: Float32Array, hprev: Float32Array, cprev: Float32Array, tc: Float32Array, T: number, B: number, H: number, reverse: boolean): void;
   lstmGrad(dout: Float32Array, acts: Float32Array, hprev: Float32Array, cprev: Float32Array, tc: Float32Array, whhT: Float32Array, lengths: Int32Array | null, dxproj: Float32Array, dh0: Float32Array, dc0: Float32Array, dwhhT: Float32Array, T: number, B: number, H: number, reverse: boolean): void;
   info(): { isa: NativeIsa; threads: number; avx2: boolean; avx512: boolean };

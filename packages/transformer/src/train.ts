@@ -11,7 +11,7 @@
 import { rename, rm, readFile, mkdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
-  FormatError, NotFoundError, SafetensorsFile, adamwStep, softmaxCrossEntropyRows, tf, throwIfAborted, writeCurvesSvg, writeJsonAtomic, writeSafetensors,
+  FormatError, NotFoundError, SafetensorsFile, adamwStep, softmaxCrossEntropyRows, sumOfSquares, tf, throwIfAborted, writeCurvesSvg, writeJsonAtomic, writeSafetensors,
   type CurveSeries, type Tensor, type Variable,
 } from '@llm/core';
 import type { PretrainedModel } from './model.js';
@@ -49,8 +49,11 @@ export class AdamW {
     this.decay = options.decay ?? ((_, v) => v.rank >= 2);
   }
 
-  /** Apply one update to `params` (name → variable) from `grads` (name → gradient). */
-  apply(params: ReadonlyMap<string, Variable>, grads: ReadonlyMap<string, Tensor>): void {
+  /**
+   * Apply one update to `params` (name → variable) from `grads` (name → gradient), each gradient
+   * multiplied by `gradScale` first (a gradient-clipping coefficient; default 1).
+   */
+  apply(params: ReadonlyMap<string, Variable>, grads: ReadonlyMap<string, Tensor>, gradScale = 1): void {
     this.step += 1;
     const t = this.step;
     for (const [name, p] of params) {
@@ -64,7 +67,7 @@ export class AdamW {
       const v = this.v.get(name)!;
       // One fused pass per parameter on the native backend (tfjs ops elsewhere), same formula.
       const wd = this.decay(name, p) ? this.weightDecay : 0;
-      adamwStep(p, m, v, g, { lr: this.lr, beta1: this.beta1, beta2: this.beta2, eps: this.eps, weightDecay: wd, step: t });
+      adamwStep(p, m, v, g, { lr: this.lr, beta1: this.beta1, beta2: this.beta2, eps: this.eps, weightDecay: wd, step: t, gradScale });
     }
   }
 
@@ -112,18 +115,20 @@ export function cosineWithWarmup(step: number, options: ScheduleOptions): number
   return min + (1 - min) * f;
 }
 
-/** Global L2 norm of all gradients (no tensor is left behind). */
+/** Global L2 norm of all gradients (one fused pass on the native backend; no tensor is left behind). */
 export function globalGradNorm(grads: Map<string, Tensor>): number {
-  const sq = tf.tidy(() => tf.addN([...grads.values()].map((g) => tf.sum(tf.square(g)))));
-  const norm = Math.sqrt(sq.dataSync()[0]!);
-  sq.dispose();
-  return norm;
+  return Math.sqrt(sumOfSquares([...grads.values()]));
+}
+
+/** `clip_grad_norm_`'s coefficient: `maxNorm / (norm + 1e-6)`, capped at 1. */
+export function clipCoefficient(norm: number, maxNorm: number): number {
+  return Math.min(1, maxNorm / (norm + 1e-6));
 }
 
 /** `clip_grad_norm_`: scale all gradients so their global L2 norm is at most `maxNorm`. Returns the norm before clipping. */
 export function clipGradNorm(grads: Map<string, Tensor>, maxNorm: number): number {
   const norm = globalGradNorm(grads);
-  const coef = maxNorm / (norm + 1e-6);
+  const coef = clipCoefficient(norm, maxNorm);
   if (coef < 1) {
     for (const [k, g] of grads) {
       grads.set(k, tf.mul(g, coef));
@@ -200,9 +205,10 @@ export function trainStep(model: PretrainedModel | Map<string, Variable>, optimi
     tf.dispose(Object.values(grads));
   }
   if (microBatches > 1) for (const [n, g] of acc) { acc.set(n, tf.div(g, microBatches)); g.dispose(); }
-  const gradNorm = options.maxGradNorm ? clipGradNorm(acc, options.maxGradNorm) : globalGradNorm(acc);
+  const gradNorm = globalGradNorm(acc);
   if (options.lr !== undefined) optimizer.lr = options.lr;
-  optimizer.apply(params, acc);
+  // Clipping (clip_grad_norm_) is folded into the update: each gradient is scaled inside its AdamW pass.
+  optimizer.apply(params, acc, options.maxGradNorm ? clipCoefficient(gradNorm, options.maxGradNorm) : 1);
   tf.dispose([...acc.values()]);
   return { loss: lossSum / microBatches, gradNorm };
 }

@@ -374,6 +374,79 @@ static void epilogue(float* c, long ldc, long m, long n, long col0, const MatMul
   }
 }
 
+// One product on every thread with B packed once and shared (the BLIS scheme): the threads first
+// pack all of a column sliver of B (every KC-deep panel of it) between them, then pull (MC rows ×
+// a share of the columns) blocks from the pool's counter; a block packs its own rows of A and runs
+// the whole depth, so its piece of C stays in cache. Many small blocks keep both cores busy to the
+// end even when one is slowed by another process, and no thread re-packs B (the per-tile scheme
+// packs all of B once per row tile).
+static void gemm_shared(const KernelSet& ks, long m, long n, long k, const float* a, long rsa, long csa, const float* b, long rsb,
+                        long csb, float* c, long ldc, const MatMulArgs& args) {
+  const int nt = threads();
+  const int mr = ks.mr, nr = ks.nr;
+  const long mc_max = std::max<long>(mr, (MC_TARGET / mr) * mr);
+  const long depth = (k + KC - 1) / KC;
+  // Column sliver: at most NC columns and about 4M packed floats (16 MB).
+  const long nc_cap = std::max<long>(nr, std::min<long>(NC, ((4L << 20) / std::max<long>(k, 1)) / nr * nr));
+  static AlignedBuf shared_b;  // batch_matmul is not reentrant (one JS thread)
+  const long nc_alloc = (std::min(nc_cap, n) + nr - 1) / nr * nr;
+  float* bp = shared_b.get(static_cast<size_t>(nc_alloc) * KC * depth);
+  const long row_blocks = (m + mc_max - 1) / mc_max;
+  for (long jc = 0; jc < n; jc += nc_cap) {
+    const long nc = std::min(nc_cap, n - jc);
+    const long panels = (nc + nr - 1) / nr;
+    const long sliver = panels * nr * KC;  // floats per KC-deep sliver
+    // Column parts per row block: enough blocks for about 4 per thread, parts of ≥ 4 panels.
+    const long col_parts = std::max<long>(1, std::min<long>(panels / 4, (4L * nt + row_blocks - 1) / row_blocks));
+    const long pack_chunks = std::min<long>(panels * depth, 4L * nt);
+    pool().run(pack_chunks, [&](long t) {
+      const long u0 = panels * depth * t / pack_chunks, u1 = panels * depth * (t + 1) / pack_chunks;
+      for (long u = u0; u < u1;) {
+        // a run of panels within one depth slice
+        const long d = u / panels, p0 = u % panels;
+        const long p1 = std::min(panels, p0 + (u1 - u));
+        const long pc = d * KC, kc = std::min(KC, k - pc);
+        const long j0 = p0 * nr, j1 = std::min(nc, p1 * nr);
+        pack_b(kc, j1 - j0, b + pc * rsb + (jc + j0) * csb, rsb, csb, nr, bp + d * sliver + p0 * nr * kc);
+        u += p1 - p0;
+      }
+    });
+    pool().run(row_blocks * col_parts, [&](long t) {
+      thread_local AlignedBuf abuf;
+      float* ap = abuf.get(static_cast<size_t>(mc_max) * KC);
+      alignas(64) float edge[16 * 32];
+      const long ib = t / col_parts, cp = t % col_parts;
+      const long ic = ib * mc_max, mc = std::min(mc_max, m - ic);
+      const long q0 = panels * cp / col_parts, q1 = panels * (cp + 1) / col_parts;
+      if (q1 <= q0) return;
+      for (long d = 0; d < depth; d++) {
+        const long pc = d * KC, kc = std::min(KC, k - pc);
+        const bool acc = d > 0;
+        pack_a(mc, kc, a + ic * rsa + pc * csa, rsa, csa, mr, ap);
+        for (long q = q0; q < q1; q++) {
+          const long jr = q * nr;
+          const long nn = std::min<long>(nr, nc - jr);
+          const float* bpanel = bp + d * sliver + q * nr * kc;
+          for (long ir = 0; ir < mc; ir += mr) {
+            const long mm = std::min<long>(mr, mc - ir);
+            const float* apanel = ap + (ir / mr) * mr * kc;
+            float* ct = c + (ic + ir) * ldc + jc + jr;
+            if (mm == mr && nn == nr) {
+              ks.ukr(kc, apanel, bpanel, ct, ldc, acc);
+            } else {
+              ks.ukr(kc, apanel, bpanel, edge, nr, false);
+              for (long i = 0; i < mm; i++)
+                for (long j = 0; j < nn; j++) ct[i * ldc + j] = acc ? ct[i * ldc + j] + edge[i * nr + j] : edge[i * nr + j];
+            }
+          }
+        }
+      }
+      const long c0 = jc + q0 * nr, c1 = jc + std::min(nc, q1 * nr);
+      epilogue(c + ic * ldc + c0, ldc, mc, c1 - c0, c0, args);
+    });
+  }
+}
+
 void batch_matmul(const MatMulArgs& args) {
   const KernelSet ks = g_kernel;
   const long M = args.m, N = args.n, K = args.k, B = args.batch;
@@ -391,6 +464,13 @@ void batch_matmul(const MatMulArgs& args) {
   long tiles_m = 1, tiles_n = 1;
   // Below ~4 MFLOP (tens of microseconds) waking a worker costs more than it saves.
   const bool parallel = !args.serial && nt > 1 && flops >= 4.0e6;
+  if (parallel && B < 2L * nt && K >= 16 && M >= 2L * ks.mr && N >= 4L * ks.nr && std::getenv("LLM_NATIVE_GEMM_TILES") == nullptr) {
+    // Few, large products: share the packed B between the threads.
+    for (long bi = 0; bi < B; bi++)
+      gemm_shared(ks, M, N, K, args.a + (bi % args.batch_a) * a_batch, rsa, csa, args.b + (bi % args.batch_b) * b_batch, rsb, csb,
+                  args.c + bi * c_batch, N, args);
+    return;
+  }
   if (parallel && B < 2L * nt) {
     const long want = (2L * nt + B - 1) / B;
     const long max_n = std::max<long>(1, N / 64), max_m = std::max<long>(1, M / 48);

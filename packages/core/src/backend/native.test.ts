@@ -151,11 +151,19 @@ describe.skipIf(!status.available)('native kernel pack vs the cpu backend', () =
     addon.setThreads(defaultThreads);
   });
 
-  it('matMul: a product big enough to be cut into threaded tiles matches', async () => {
+  it('matMul: products big enough to be shared between the threads match (deep, wide, bias epilogue)', async () => {
     const av = data(300 * 520, 'big-a');
     const bv = data(520 * 260, 'big-b');
     await compare(() => tf.matMul(tf.tensor2d(av, [300, 520]), tf.tensor2d(bv, [520, 260])));
     await compare(() => tf.matMul(tf.tensor2d(av, [520, 300]), tf.tensor2d(bv, [260, 520]), true, true));
+    // Deep enough (K 1100) that B is packed in two column slivers of 3808 (about 4M floats each);
+    // bias and activation in the epilogue of each thread's blocks.
+    const [m, n, k] = [13, 3900, 1100];
+    const xa = data(m * k, 'deep-a');
+    const xb = data(k * n, 'deep-b');
+    const bias = data(n, 'deep-bias');
+    await compare(() => tf.fused.matMul({ a: tf.tensor2d(xa, [m, k]), b: tf.tensor2d(xb, [k, n]), bias: tf.tensor1d(bias), activation: 'relu' }));
+    await compare(() => tf.fused.matMul({ a: tf.tensor2d(xa, [k, m]), b: tf.tensor2d(xb, [n, k]), transposeA: true, transposeB: true, bias: tf.tensor1d(bias) }));
   });
 
   it('batched matMul with broadcast batch dims and an empty inner dimension', async () => {

@@ -236,18 +236,22 @@ struct AlignedBuf {
 };
 
 // A block (mc × kc, element (i, p) at a[i*rs + p*cs]) → panels of MR rows: dst[panel][p][r].
-static void pack_a(long mc, long kc, const float* a, long rs, long cs, int mr, float* dst) {
+// With [p_lo(panel), p_hi(panel)) from a triangular hint (see gemm_tile), only that depth is packed.
+static void pack_a(long mc, long kc, const float* a, long rs, long cs, int mr, float* dst, int tri = TriNone, long row0 = 0, long pc = 0) {
   for (long i0 = 0; i0 < mc; i0 += mr) {
     const long m = std::min<long>(mr, mc - i0);
     const float* src = a + i0 * rs;
+    long plo = 0, phi = kc;
+    if (tri == TriALower) phi = std::min(kc, std::max(0L, row0 + i0 + m - pc));
+    if (tri == TriAUpper) plo = std::min(kc, std::max(0L, row0 + i0 - pc));
     if (cs == 1) {
-      for (long p = 0; p < kc; p++) {
+      for (long p = plo; p < phi; p++) {
         long r = 0;
         for (; r < m; r++) dst[p * mr + r] = src[r * rs + p];
         for (; r < mr; r++) dst[p * mr + r] = 0.f;
       }
     } else {
-      for (long p = 0; p < kc; p++) {
+      for (long p = plo; p < phi; p++) {
         const float* col = src + p * cs;
         long r = 0;
         for (; r < m; r++) dst[p * mr + r] = col[r * rs];
@@ -298,7 +302,7 @@ static constexpr long MC_TARGET = 144;
 static constexpr long NC = 4096;
 
 static void gemm_tile(const KernelSet& ks, long m, long n, long k, const float* a, long rsa, long csa, const float* b,
-                      long rsb, long csb, float* c, long ldc) {
+                      long rsb, long csb, float* c, long ldc, int tri = TriNone) {
   if (k == 0) {
     for (long i = 0; i < m; i++) std::memset(c + i * ldc, 0, sizeof(float) * n);
     return;
@@ -317,7 +321,7 @@ static void gemm_tile(const KernelSet& ks, long m, long n, long k, const float* 
       pack_b(kc, nc, b + pc * rsb + jc * csb, rsb, csb, nr, bp);
       for (long ic = 0; ic < m; ic += mc_max) {
         const long mc = std::min(mc_max, m - ic);
-        pack_a(mc, kc, a + ic * rsa + pc * csa, rsa, csa, mr, ap);
+        pack_a(mc, kc, a + ic * rsa + pc * csa, rsa, csa, mr, ap, tri, ic, pc);
         for (long jr = 0; jr < nc; jr += nr) {
           const long nn = std::min<long>(nr, nc - jr);
           const float* bpanel = bp + (jr / nr) * nr * kc;
@@ -325,10 +329,21 @@ static void gemm_tile(const KernelSet& ks, long m, long n, long k, const float* 
             const long mm = std::min<long>(mr, mc - ir);
             const float* apanel = ap + (ir / mr) * mr * kc;
             float* ct = c + (ic + ir) * ldc + jc + jr;
+            // Triangular structure (see Tri): skip tiles, or the depth where A is known to be zero.
+            const long row0 = ic + ir;
+            long p0 = 0, p1 = kc;
+            if (tri == TriOutLower && jc + jr > row0 + mm - 1) continue;
+            if (tri == TriALower) p1 = std::min(kc, std::max(0L, row0 + mm - pc));
+            if (tri == TriAUpper) p0 = std::min(kc, std::max(0L, row0 - pc));
+            if (p1 <= p0) {
+              if (!acc)
+                for (long i = 0; i < mm; i++) std::memset(ct + i * ldc, 0, sizeof(float) * nn);
+              continue;
+            }
             if (mm == mr && nn == nr) {
-              ks.ukr(kc, apanel, bpanel, ct, ldc, acc);
+              ks.ukr(p1 - p0, apanel + p0 * mr, bpanel + p0 * nr, ct, ldc, acc);
             } else {
-              ks.ukr(kc, apanel, bpanel, edge, nr, false);
+              ks.ukr(p1 - p0, apanel + p0 * mr, bpanel + p0 * nr, edge, nr, false);
               for (long i = 0; i < mm; i++)
                 for (long j = 0; j < nn; j++) ct[i * ldc + j] = acc ? ct[i * ldc + j] + edge[i * nr + j] : edge[i * nr + j];
             }
@@ -340,9 +355,9 @@ static void gemm_tile(const KernelSet& ks, long m, long n, long k, const float* 
 }
 
 void gemm_serial(long m, long n, long k, const float* a, long rsa, long csa, const float* b, long rsb, long csb, float* c,
-                 long ldc) {
+                 long ldc, int tri) {
   if (m <= 0 || n <= 0) return;
-  gemm_tile(g_kernel, m, n, k, a, rsa, csa, b, rsb, csb, c, ldc);
+  gemm_tile(g_kernel, m, n, k, a, rsa, csa, b, rsb, csb, c, ldc, tri);
 }
 
 static inline float activate(float x, int act, float alpha) {

@@ -2,9 +2,8 @@
 //
 // Causal self-attention, one task per (batch, head): the products read q, k, v and write y, dq,
 // dk, dv in place inside the packed [B, T, 3d] / [B, T, d] tensors (strided views handed to the
-// packed GEMM), so no split, head transpose or merge is ever materialised. Queries are taken in
-// blocks of kRowBlock rows; a block only needs the keys up to its last row, which skips most of
-// the masked upper triangle (about 5/8 of the full products are computed at T = 128).
+// packed GEMM), so no split, head transpose or merge is ever materialised, and the GEMM skips
+// the masked upper triangle (a little over half of the full products is computed at T = 128).
 #include "transformer.h"
 
 #include <algorithm>
@@ -17,12 +16,11 @@
 
 namespace llmk {
 
-static constexpr long kRowBlock = 32;
-
 // Row i of the scores (n = i + 1 visible keys, T in all): softmax(scale·s) over the visible keys,
-// zeros after them.
+// zeros after them (the products below rely on those zeros).
 LLMK_CLONES static void causal_softmax_row(float* r, long n, long T, float scale) {
   float mx = -INFINITY;
+#pragma omp simd reduction(max : mx)
   for (long j = 0; j < n; j++) {
     const float z = r[j] * scale;
     r[j] = z;
@@ -36,6 +34,7 @@ LLMK_CLONES static void causal_softmax_row(float* r, long n, long T, float scale
     sum += e;
   }
   const float inv = 1.f / sum;
+#pragma omp simd
   for (long j = 0; j < n; j++) r[j] *= inv;
   if (n < T) std::memset(r + n, 0, sizeof(float) * (T - n));
 }
@@ -45,9 +44,13 @@ LLMK_CLONES static void causal_softmax_grad_row(const float* p, float* d, long n
   float s = 0.f;
 #pragma omp simd reduction(+ : s)
   for (long j = 0; j < n; j++) s += p[j] * d[j];
+#pragma omp simd
   for (long j = 0; j < n; j++) d[j] = scale * p[j] * (d[j] - s);
   if (n < T) std::memset(d + n, 0, sizeof(float) * (T - n));
 }
+
+// Each product below runs once per head on strided views; the triangular hints skip the
+// microtiles above the diagonal of the scores and the depth where P or dS is zero (causal).
 
 void causal_attention_fwd(const float* qkv, float* y, float* probs, long B, long T, long H, long hd, float scale) {
   const long D = H * hd, ld = 3 * D;
@@ -58,15 +61,10 @@ void causal_attention_fwd(const float* qkv, float* y, float* probs, long B, long
       const float* k = q + D;
       const float* v = q + 2 * D;
       float* P = probs + t * T * T;
-      float* yh = y + b * T * D + h * hd;
-      for (long i0 = 0; i0 < T; i0 += kRowBlock) {
-        const long i1 = std::min(T, i0 + kRowBlock);
-        // S[i0:i1, 0:i1] = Q[i0:i1]·K[0:i1]ᵀ
-        gemm_serial(i1 - i0, i1, hd, q + i0 * ld, ld, 1, k, 1, ld, P + i0 * T, T);
-        for (long i = i0; i < i1; i++) causal_softmax_row(P + i * T, i + 1, T, scale);
-        // Y[i0:i1] = P[i0:i1, 0:i1]·V[0:i1]
-        gemm_serial(i1 - i0, hd, i1, P + i0 * T, T, 1, v, ld, 1, yh + i0 * D, D);
-      }
+      // S = Q·Kᵀ (lower triangle), P = causal softmax, Y = P·V
+      gemm_serial(T, T, hd, q, ld, 1, k, 1, ld, P, T, TriOutLower);
+      for (long i = 0; i < T; i++) causal_softmax_row(P + i * T, i + 1, T, scale);
+      gemm_serial(T, hd, T, P, T, 1, v, ld, 1, y + b * T * D + h * hd, D, TriALower);
     }
   });
 }
@@ -86,22 +84,13 @@ void causal_attention_bwd(const float* qkv, const float* probs, const float* dy,
       const float* P = probs + t * T * T;
       const float* dyh = dy + b * T * D + h * hd;
       float* dq = dqkv + b * T * ld + h * hd;
-      float* dk = dq + D;
-      float* dv = dq + 2 * D;
-      for (long i0 = 0; i0 < T; i0 += kRowBlock) {
-        const long i1 = std::min(T, i0 + kRowBlock);
-        // dP[i0:i1, 0:i1] = dY[i0:i1]·V[0:i1]ᵀ, then dS in place
-        gemm_serial(i1 - i0, i1, hd, dyh + i0 * D, D, 1, v, 1, ld, dS + i0 * T, T);
-        for (long i = i0; i < i1; i++) causal_softmax_grad_row(P + i * T, dS + i * T, i + 1, T, scale);
-        // dQ[i0:i1] = dS[i0:i1, 0:i1]·K[0:i1]
-        gemm_serial(i1 - i0, hd, i1, dS + i0 * T, T, 1, k, ld, 1, dq + i0 * ld, ld);
-      }
-      for (long j0 = 0; j0 < T; j0 += kRowBlock) {
-        const long j1 = std::min(T, j0 + kRowBlock);
-        // Key j only receives from queries i ≥ j: dK[j0:j1] = dS[j0:T, j0:j1]ᵀ·Q[j0:T], dV likewise with P and dY.
-        gemm_serial(j1 - j0, hd, T - j0, dS + j0 * T + j0, 1, T, q + j0 * ld, ld, 1, dk + j0 * ld, ld);
-        gemm_serial(j1 - j0, hd, T - j0, P + j0 * T + j0, 1, T, dyh + j0 * D, D, 1, dv + j0 * ld, ld);
-      }
+      // dP = dY·Vᵀ (lower triangle), then dS in place
+      gemm_serial(T, T, hd, dyh, D, 1, v, 1, ld, dS, T, TriOutLower);
+      for (long i = 0; i < T; i++) causal_softmax_grad_row(P + i * T, dS + i * T, i + 1, T, scale);
+      // dQ = dS·K, dK = dSᵀ·Q, dV = Pᵀ·dY (dSᵀ and Pᵀ are upper triangular)
+      gemm_serial(T, hd, T, dS, T, 1, k, ld, 1, dq, ld, TriALower);
+      gemm_serial(T, hd, T, dS, 1, T, q, ld, 1, dq + D, ld, TriAUpper);
+      gemm_serial(T, hd, T, P, 1, T, dyh, D, 1, dq + 2 * D, ld, TriAUpper);
     }
   });
 }

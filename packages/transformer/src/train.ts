@@ -60,22 +60,24 @@ export class AdamW {
       const g = grads.get(name);
       if (!g) continue;
       if (!this.m.has(name)) {
-        this.m.set(name, tf.variable(tf.zerosLike(p), false));
-        this.v.set(name, tf.variable(tf.zerosLike(p), false));
+        // Moments own their storage (the zeros tensor is released), so the native step updates them in place.
+        this.m.set(name, tf.tidy(() => tf.variable(tf.zerosLike(p), false)));
+        this.v.set(name, tf.tidy(() => tf.variable(tf.zerosLike(p), false)));
       }
       const m = this.m.get(name)!;
       const v = this.v.get(name)!;
       // One fused pass per parameter on the native backend (tfjs ops elsewhere), same formula.
       const wd = this.decay(name, p) ? this.weightDecay : 0;
-      adamwStep(p, m, v, g, { lr: this.lr, beta1: this.beta1, beta2: this.beta2, eps: this.eps, weightDecay: wd, step: t, gradScale });
+      adamwStep(p, m, v, g, { lr: this.lr, beta1: this.beta1, beta2: this.beta2, eps: this.eps, weightDecay: wd, step: t, gradScale, inPlaceMoments: true });
     }
   }
 
   /** Moments as host tensors (`exp_avg.<name>`, `exp_avg_sq.<name>`) plus the step. */
   state(): { step: number; tensors: Map<string, { shape: number[]; data: Float32Array }> } {
     const tensors = new Map<string, { shape: number[]; data: Float32Array }>();
-    for (const [n, m] of this.m) tensors.set(`exp_avg.${n}`, { shape: m.shape, data: m.dataSync() as Float32Array });
-    for (const [n, v] of this.v) tensors.set(`exp_avg_sq.${n}`, { shape: v.shape, data: v.dataSync() as Float32Array });
+    // Copies: the moments' own storage changes in place at the next step.
+    for (const [n, m] of this.m) tensors.set(`exp_avg.${n}`, { shape: m.shape, data: Float32Array.from(m.dataSync()) });
+    for (const [n, v] of this.v) tensors.set(`exp_avg_sq.${n}`, { shape: v.shape, data: Float32Array.from(v.dataSync()) });
     return { step: this.step, tensors };
   }
 
@@ -86,7 +88,8 @@ export class AdamW {
     for (const [key, t] of tensors) {
       const m = /^(exp_avg|exp_avg_sq)\.(.+)$/.exec(key);
       if (!m) continue;
-      (m[1] === 'exp_avg' ? this.m : this.v).set(m[2]!, tf.variable(tf.tensor(t.data, t.shape), false));
+      // A copy: the moments are updated in place, and t.data belongs to the caller.
+      (m[1] === 'exp_avg' ? this.m : this.v).set(m[2]!, tf.tidy(() => tf.variable(tf.tensor(t.data.slice(), t.shape), false)));
     }
   }
 
@@ -195,20 +198,28 @@ export function trainStep(model: PretrainedModel | Map<string, Variable>, optimi
     const { value, grads } = tf.variableGrads(() => lossFn(i) as tf.Scalar, vars);
     lossSum += value.dataSync()[0]!;
     value.dispose();
+    // The first micro-batch's gradients are kept as they are (no copy); later ones are added in.
+    const kept = new Set<Tensor>();
     names.forEach((n, j) => {
       const g = grads[vars[j]!.name];
       if (!g) return;
       const prev = acc.get(n);
-      acc.set(n, prev ? tf.add(prev, g) : g.clone());
-      prev?.dispose();
+      if (prev) {
+        acc.set(n, tf.add(prev, g));
+        prev.dispose();
+      } else {
+        acc.set(n, g);
+        kept.add(g);
+      }
     });
-    tf.dispose(Object.values(grads));
+    tf.dispose(Object.values(grads).filter((g) => !kept.has(g)));
   }
-  if (microBatches > 1) for (const [n, g] of acc) { acc.set(n, tf.div(g, microBatches)); g.dispose(); }
-  const gradNorm = globalGradNorm(acc);
+  // acc holds sums over micro-batches: the mean is acc / microBatches. Averaging and clipping
+  // (clip_grad_norm_) are folded into the update: each gradient is scaled inside its AdamW pass.
+  const gradNorm = globalGradNorm(acc) / microBatches;
   if (options.lr !== undefined) optimizer.lr = options.lr;
-  // Clipping (clip_grad_norm_) is folded into the update: each gradient is scaled inside its AdamW pass.
-  optimizer.apply(params, acc, options.maxGradNorm ? clipCoefficient(gradNorm, options.maxGradNorm) : 1);
+  const clip = options.maxGradNorm ? clipCoefficient(gradNorm, options.maxGradNorm) : 1;
+  optimizer.apply(params, acc, clip / microBatches);
   tf.dispose([...acc.values()]);
   return { loss: lossSum / microBatches, gradNorm };
 }

@@ -183,20 +183,20 @@ describe.skipIf(!status.available)('fused ops: native kernels vs the tfjs compos
     expect(() => lstmSequence(tf.zeros([2, 3, 8]), tf.zeros([3, 2]), tf.zeros([3, 2]), tf.zeros([2, 7]))).toThrow(/do not agree/);
   });
 
-  it('AdamW step: same parameters and moments as the tfjs path over several steps, with and without decay, with a gradient scale', async () => {
+  it('AdamW step: same parameters and moments as the tfjs path over several steps, with and without decay, with a gradient scale, moments in place', async () => {
     const init = data(41, 'aw-init');
     const grads = [0, 1, 2].map((s) => data(41, `aw-g${s}`));
     const run = async (backend: string): Promise<Float32Array[]> => {
       await tf.setBackend(backend);
       const out: Float32Array[] = [];
-      for (const wd of [0, 0.1]) {
+      for (const [wd, inPlaceMoments] of [[0, false], [0.1, false], [0.1, true]] as const) {
         const p = tf.variable(tf.tensor1d(init), true);
-        const m = tf.variable(tf.zeros([41]), false);
-        const v = tf.variable(tf.zeros([41]), false);
+        const m = tf.tidy(() => tf.variable(tf.zeros([41]), false));
+        const v = tf.tidy(() => tf.variable(tf.zeros([41]), false));
         grads.forEach((g, i) => {
           const gt = tf.tensor1d(g);
           // a clipping coefficient folded into the step on the last one
-          adamwStep(p, m, v, gt, { lr: 0.01, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: wd, step: i + 1, gradScale: i === 2 ? 0.37 : undefined });
+          adamwStep(p, m, v, gt, { lr: 0.01, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: wd, step: i + 1, gradScale: i === 2 ? 0.37 : undefined, inPlaceMoments });
           gt.dispose();
         });
         out.push(Float32Array.from(p.dataSync()), Float32Array.from(m.dataSync()), Float32Array.from(v.dataSync()));

@@ -386,6 +386,11 @@ export interface AdamWStepOptions {
   step: number;
   /** Multiply the gradient by this first (e.g. a clipping coefficient); default 1. */
   gradScale?: number;
+  /**
+   * `m` and `v` belong to the caller alone (no other tensor shares their storage): on the native
+   * backend they are updated in place instead of being assigned fresh copies. Default false.
+   */
+  inPlaceMoments?: boolean;
 }
 
 /**
@@ -412,11 +417,14 @@ export function adamwStep(param: tf.Variable, m: tf.Variable, v: tf.Variable, gr
     return;
   }
   // Tensors are immutable and may share storage, so the step writes fresh copies and assigns them.
+  // (With inPlaceMoments the caller vouches that m and v share their storage with nothing else.)
+  const inPlace = o.inPlaceMoments === true;
   const p = f32(param).slice();
-  const mm = f32(m).slice();
-  const vv = f32(v).slice();
+  const mm = inPlace ? f32(m) : f32(m).slice();
+  const vv = inPlace ? f32(v) : f32(v).slice();
   addon.adamw(p, mm, vv, f32(grad), o.lr, o.beta1, o.beta2, o.eps, bc1, bc2, o.weightDecay, gs);
-  for (const [variable, values] of [[param, p], [m, mm], [v, vv]] as const) {
+  const assigned: Array<readonly [tf.Variable, Float32Array]> = inPlace ? [[param, p]] : [[param, p], [m, mm], [v, vv]];
+  for (const [variable, values] of assigned) {
     const t = tf.tensor(values, variable.shape, 'float32');
     variable.assign(t);
     t.dispose();

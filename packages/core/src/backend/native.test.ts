@@ -327,6 +327,13 @@ describe.skipIf(!status.available)('native kernel pack vs the cpu backend', () =
     }
     // int32 goes to tfjs's own kernel
     await compare(() => tf.cast(tf.add(tf.tensor1d([1, 2, 3], 'int32'), tf.tensor1d([4, 5, 6], 'int32')), 'float32'));
+    // Few long rows are cut into pieces across the threads: same shapes (one collapsed row of
+    // 100003), a row broadcast over 3 rows, a scalar.
+    const long = data(3 * 100003, 'bin-long');
+    const row = data(100003, 'bin-row');
+    await compare(() => tf.add(tf.tensor1d(long.subarray(0, 100003)), tf.tensor1d(row)));
+    await compare(() => tf.mul(tf.tensor2d(long, [3, 100003]), tf.tensor1d(row)));
+    await compare(() => tf.sub(tf.scalar(0.5), tf.tensor2d(long, [3, 100003])));
   });
 
   it('an LSTM cell step and its gradients match (slices, concat, broadcasts, matmul together)', async () => {

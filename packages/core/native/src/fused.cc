@@ -226,20 +226,25 @@ void masked_softmax_bwd(const float* y, const float* dy, float* dx, long rows, l
   });
 }
 
+// The element loop on its own, vectorised (the scalar square root and divisions cost ~6 ns per element).
+LLMK_CLONES static void adamw_range(float* __restrict p, float* __restrict m, float* __restrict v, const float* __restrict g, long i0,
+                                    long i1, float beta1, float beta2, float eps, float keep, float sbc2, float step, float gscale) {
+#pragma omp simd
+  for (long i = i0; i < i1; i++) {
+    const float gi = g[i] * gscale;
+    const float mi = m[i] * beta1 + gi * (1.f - beta1);
+    const float vi = v[i] * beta2 + gi * gi * (1.f - beta2);
+    m[i] = mi;
+    v[i] = vi;
+    const float denom = std::sqrt(vi) / sbc2 + eps;
+    p[i] = p[i] * keep - (mi / denom) * step;
+  }
+}
+
 void adamw_update(float* p, float* m, float* v, const float* g, long n, float lr, float beta1, float beta2, float eps,
                   float bc1, float bc2, float decay, float gscale) {
   const float keep = 1.f - lr * decay, sbc2 = std::sqrt(bc2), step = lr / bc1;
-  parallel_chunks(n, 12.0, [&](long i0, long i1) {
-    for (long i = i0; i < i1; i++) {
-      const float gi = g[i] * gscale;
-      const float mi = m[i] * beta1 + gi * (1.f - beta1);
-      const float vi = v[i] * beta2 + gi * gi * (1.f - beta2);
-      m[i] = mi;
-      v[i] = vi;
-      const float denom = std::sqrt(vi) / sbc2 + eps;
-      p[i] = p[i] * keep - (mi / denom) * step;
-    }
-  });
+  parallel_chunks(n, 12.0, [&](long i0, long i1) { adamw_range(p, m, v, g, i0, i1, beta1, beta2, eps, keep, sbc2, step, gscale); });
 }
 
 static void matmul(const float* a, const float* b, float* c, long m, long n, long k, bool ta, bool tb, bool serial) {

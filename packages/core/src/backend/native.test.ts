@@ -311,6 +311,15 @@ describe.skipIf(!status.available)('native kernel pack vs the cpu backend', () =
     await compare(() => tf.transpose(tf.tensor(av, [2, 3, 4, 1]), [0, 2, 1, 3]));
     await compare(() => tf.transpose(tf.tensor(data(2 * 3 * 4 * 5 * 2, 't5'), [2, 3, 4, 5, 2]), [4, 2, 0, 3, 1]));
     await compare(() => tf.grad((x: tf.Tensor) => tf.sum(tf.mul(tf.transpose(x, [1, 0, 2]), tf.tensor3d(bv.subarray(0, 24), [3, 2, 4]))))(tf.tensor3d(av, [2, 3, 4])));
+    // The identity permutation shares the data; disposing either side leaves the other intact.
+    await compare(() => tf.transpose(tf.tensor3d(av, [2, 3, 4]), [0, 1, 2]));
+    await compare(() => tf.grad((x: tf.Tensor) => tf.sum(tf.mul(tf.gather(x, tf.tensor1d([2, 0, 2], 'int32')), tf.tensor2d(bv.subarray(0, 12), [3, 4]))))(tf.tensor2d(av.subarray(0, 12), [3, 4])));
+    await tf.setBackend('native');
+    const x = tf.tensor2d(av, [4, 6]);
+    const same = tf.transpose(x, [0, 1]);
+    x.dispose();
+    expect(Array.from(same.dataSync())).toEqual(Array.from(av));
+    same.dispose();
   });
 
   it('add, sub, mul, div with broadcasting (scalars, rows, columns, middle axes) and their gradients', async () => {

@@ -135,6 +135,7 @@ interface KernelArgs {
 interface CpuStorage {
   data: { get(dataId: object): { values: unknown } };
   makeTensorInfo(shape: number[], dtype: tf.DataType, values: Float32Array | Int32Array): TensorInfo;
+  incRef(dataId: object): void;
 }
 
 const ACTIVATIONS: Record<string, number> = { linear: 0, relu: 1, relu6: 2, sigmoid: 3, elu: 4, leakyrelu: 5 };
@@ -441,6 +442,11 @@ function transposeKernel(addon: NativeAddon): tf.KernelFunc {
     const xv = fourOf(backend, x);
     const perm = (attrs as { perm: number[] }).perm;
     if (!xv || x.shape.length > MAX_RANK || x.shape.length === 0 || perm.length !== x.shape.length) return fallback(args);
+    // The identity permutation (gather's gradient asks for two per embedding): share the data, as Reshape does.
+    if (perm.every((p, i) => p === i)) {
+      backend.incRef(x.dataId);
+      return { dataId: x.dataId, shape: x.shape.slice(), dtype: x.dtype };
+    }
     const xs = strides(x.shape);
     const outShape = perm.map((p) => x.shape[p]!);
     const out = alloc(xv, xv.length);

@@ -479,7 +479,9 @@ void batch_matmul(const MatMulArgs& args) {
   long tiles_m = 1, tiles_n = 1;
   // Below ~4 MFLOP (tens of microseconds) waking a worker costs more than it saves.
   const bool parallel = !args.serial && nt > 1 && flops >= 4.0e6;
-  if (parallel && B < 2L * nt && K >= 16 && M >= 2L * ks.mr && N >= 4L * ks.nr && std::getenv("LLM_NATIVE_GEMM_TILES") == nullptr) {
+  const char* tiles_env = std::getenv("LLM_NATIVE_GEMM_TILES");  // "1": the per-tile scheme below for every shape
+  const bool tiles_only = tiles_env != nullptr && tiles_env[0] != '\0' && std::strcmp(tiles_env, "0") != 0;
+  if (parallel && B < 2L * nt && K >= 16 && M >= 2L * ks.mr && N >= 4L * ks.nr && !tiles_only) {
     // Few, large products: share the packed B between the threads.
     for (long bi = 0; bi < B; bi++)
       gemm_shared(ks, M, N, K, args.a + (bi % args.batch_a) * a_batch, rsa, csa, args.b + (bi % args.batch_b) * b_batch, rsb, csb,

@@ -6,7 +6,6 @@
 #include <cstdint>
 #include <cstring>
 #include <string>
-#include <sys/mman.h>
 #include <vector>
 
 #include "gemm.h"
@@ -88,19 +87,6 @@ bool size_is(napi_env env, const Arr& a, size_t need, const char* name) {
   return true;
 }
 
-// A large output that is still untouched (fresh from mmap: V8's calloc does not write it) gets
-// transparent huge pages when the system offers them on request (THP "madvise" mode): the first
-// write then takes one fault per 2 MB instead of one per 4 KB (64 MB: ~5 ms instead of ~30-50 ms
-// here). Only the 2 MB-aligned interior is advised; the data and its lifetime are unchanged.
-void huge_pages_hint(const Arr& a) {
-  const size_t bytes = a.length * 4;
-  if (a.data == nullptr || bytes < (8u << 20)) return;
-  const uintptr_t huge = 2u << 20;
-  const uintptr_t lo = (reinterpret_cast<uintptr_t>(a.data) + huge - 1) & ~(huge - 1);
-  const uintptr_t hi = (reinterpret_cast<uintptr_t>(a.data) + bytes) & ~(huge - 1);
-  if (hi > lo) madvise(reinterpret_cast<void*>(lo), hi - lo, MADV_HUGEPAGE);
-}
-
 template <size_t N>
 bool args_of(napi_env env, napi_callback_info info, napi_value (&argv)[N]) {
   size_t argc = N;
@@ -147,7 +133,6 @@ napi_value MatMul(napi_env env, napi_callback_info info) {
   m.bias_len = static_cast<long>(bias.length);
   m.activation = static_cast<int>(act);
   m.alpha = static_cast<float>(alpha);
-  huge_pages_hint(c);
   llmk::batch_matmul(m);
   return nullptr;
 }
@@ -205,7 +190,6 @@ napi_value SegmentSum(napi_env env, napi_callback_info info) {
   if (!size_is(env, x, rows * inner, "x") || !size_is(env, ids, rows, "segmentIds") ||
       !size_is(env, out, nseg * inner, "out"))
     return nullptr;
-  huge_pages_hint(out);
   llmk::unsorted_segment_sum(static_cast<const float*>(x.data), static_cast<const int32_t*>(ids.data),
                              static_cast<float*>(out.data), rows, inner, nseg);
   return nullptr;
@@ -321,7 +305,6 @@ napi_value Binary(napi_env env, napi_callback_info info) {
   if (!in_bounds(env, a, rank, shape, as, 0, "a") || !in_bounds(env, b, rank, shape, bs, 0, "b") ||
       !in_bounds(env, out, rank, shape, os, 0, "out"))
     return nullptr;
-  huge_pages_hint(out);
   llmk::binary(static_cast<int>(op), static_cast<const float*>(a.data), as, static_cast<const float*>(b.data), bs,
                static_cast<float*>(out.data), static_cast<int>(rank), shape);
   return nullptr;
@@ -425,7 +408,6 @@ napi_value Gelu(napi_env env, napi_callback_info info) {
   Arr x, y;
   bool approx;
   if (!get_f32(env, argv[0], &x, "x") || !f32n(env, argv[1], &y, "y", x.length) || !get_bool(env, argv[2], &approx, "approximate")) return nullptr;
-  huge_pages_hint(y);
   llmk::gelu_fwd(CF(x), F(y), static_cast<long>(x.length), approx);
   return nullptr;
 }
@@ -439,7 +421,6 @@ napi_value GeluGrad(napi_env env, napi_callback_info info) {
   if (!get_f32(env, argv[0], &x, "x") || !f32n(env, argv[1], &dy, "dy", x.length) || !f32n(env, argv[2], &dx, "dx", x.length) ||
       !get_bool(env, argv[3], &approx, "approximate"))
     return nullptr;
-  huge_pages_hint(dx);
   llmk::gelu_bwd(CF(x), CF(dy), F(dx), static_cast<long>(x.length), approx);
   return nullptr;
 }
@@ -472,7 +453,6 @@ napi_value XentGrad(napi_env env, napi_callback_info info) {
       !f32n(env, argv[3], &dl, "dloss", rows) || !f32n(env, argv[4], &dx, "dx", rows * cols))
     return nullptr;
   if (cols < 1) return throw_type(env, "cols must be >= 1"), nullptr;
-  huge_pages_hint(dx);
   llmk::xent_bwd(CF(x), CI(t), CF(lse), CF(dl), F(dx), rows, cols, static_cast<float>(eps));
   return nullptr;
 }
@@ -551,7 +531,6 @@ napi_value CausalAttention(napi_env env, napi_callback_info info) {
   if (!f32n(env, argv[0], &qkv, "qkv", B * T * 3 * H * hd) || !f32n(env, argv[1], &y, "y", B * T * H * hd) ||
       !f32n(env, argv[2], &p, "probs", B * H * T * T))
     return nullptr;
-  huge_pages_hint(p);
   llmk::causal_attention_fwd(CF(qkv), F(y), F(p), B, T, H, hd, static_cast<float>(scale));
   return nullptr;
 }
@@ -567,7 +546,6 @@ napi_value CausalAttentionGrad(napi_env env, napi_callback_info info) {
   if (!f32n(env, argv[0], &qkv, "qkv", B * T * 3 * H * hd) || !f32n(env, argv[1], &p, "probs", B * H * T * T) ||
       !f32n(env, argv[2], &dy, "dy", B * T * H * hd) || !f32n(env, argv[3], &dqkv, "dqkv", B * T * 3 * H * hd))
     return nullptr;
-  huge_pages_hint(dqkv);
   llmk::causal_attention_bwd(CF(qkv), CF(p), CF(dy), F(dqkv), B, T, H, hd, static_cast<float>(scale));
   return nullptr;
 }

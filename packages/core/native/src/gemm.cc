@@ -160,6 +160,58 @@ __attribute__((target("avx512f,fma"))) static void ukr_avx512_6x32(long kc, cons
 }
 #endif
 
+#ifdef LLMK_X86
+// The AVX-512 6×32 kernel reading A unpacked: A(r, p) at a[r·lda + p·astep] (a row-major block with
+// astep 1, or a transposed one with lda 1). For the small products of the fused attention, where
+// packing A cost about as much as multiplying it.
+__attribute__((target("avx512f,fma"))) static void ukr_avx512_6x32_direct(long kc, const float* a, long lda, long astep,
+                                                                           const float* b, float* c, long ldc, bool accumulate) {
+  __m512 c00 = _mm512_setzero_ps(), c01 = _mm512_setzero_ps();
+  __m512 c10 = _mm512_setzero_ps(), c11 = _mm512_setzero_ps();
+  __m512 c20 = _mm512_setzero_ps(), c21 = _mm512_setzero_ps();
+  __m512 c30 = _mm512_setzero_ps(), c31 = _mm512_setzero_ps();
+  __m512 c40 = _mm512_setzero_ps(), c41 = _mm512_setzero_ps();
+  __m512 c50 = _mm512_setzero_ps(), c51 = _mm512_setzero_ps();
+  const float* a0 = a;
+  const float* a1 = a + lda;
+  const float* a2 = a + 2 * lda;
+  const float* a3 = a + 3 * lda;
+  const float* a4 = a + 4 * lda;
+  const float* a5 = a + 5 * lda;
+  for (long p = 0; p < kc; p++) {
+    const __m512 b0 = _mm512_load_ps(b);
+    const __m512 b1 = _mm512_load_ps(b + 16);
+    const long o = p * astep;
+    __m512 x;
+    x = _mm512_set1_ps(a0[o]); c00 = _mm512_fmadd_ps(x, b0, c00); c01 = _mm512_fmadd_ps(x, b1, c01);
+    x = _mm512_set1_ps(a1[o]); c10 = _mm512_fmadd_ps(x, b0, c10); c11 = _mm512_fmadd_ps(x, b1, c11);
+    x = _mm512_set1_ps(a2[o]); c20 = _mm512_fmadd_ps(x, b0, c20); c21 = _mm512_fmadd_ps(x, b1, c21);
+    x = _mm512_set1_ps(a3[o]); c30 = _mm512_fmadd_ps(x, b0, c30); c31 = _mm512_fmadd_ps(x, b1, c31);
+    x = _mm512_set1_ps(a4[o]); c40 = _mm512_fmadd_ps(x, b0, c40); c41 = _mm512_fmadd_ps(x, b1, c41);
+    x = _mm512_set1_ps(a5[o]); c50 = _mm512_fmadd_ps(x, b0, c50); c51 = _mm512_fmadd_ps(x, b1, c51);
+    b += 32;
+  }
+#define LLMK_ST(r, v0, v1)                                                                   \
+  do {                                                                                      \
+    float* row = c + (r) * ldc;                                                             \
+    if (accumulate) {                                                                       \
+      _mm512_storeu_ps(row, _mm512_add_ps(_mm512_loadu_ps(row), v0));                      \
+      _mm512_storeu_ps(row + 16, _mm512_add_ps(_mm512_loadu_ps(row + 16), v1));            \
+    } else {                                                                                \
+      _mm512_storeu_ps(row, v0);                                                            \
+      _mm512_storeu_ps(row + 16, v1);                                                       \
+    }                                                                                       \
+  } while (0)
+  LLMK_ST(0, c00, c01);
+  LLMK_ST(1, c10, c11);
+  LLMK_ST(2, c20, c21);
+  LLMK_ST(3, c30, c31);
+  LLMK_ST(4, c40, c41);
+  LLMK_ST(5, c50, c51);
+#undef LLMK_ST
+}
+#endif
+
 static KernelSet kernel_for(Isa isa) {
 #ifdef LLMK_X86
   if (isa == Isa::Avx512) return {Isa::Avx512, 6, 32, ukr_avx512_6x32};
@@ -313,6 +365,13 @@ static void gemm_tile(const KernelSet& ks, long m, long n, long k, const float* 
   float* ap = abuf.get(static_cast<size_t>(mc_max) * KC);
   float* bp = bbuf.get(static_cast<size_t>(((std::min(NC, n) + nr - 1) / nr) * nr) * KC);
   alignas(64) float edge[16 * 32];
+#ifdef LLMK_X86
+  // The triangular (attention) products read full panels of A in place; only a last partial
+  // panel is packed.
+  const bool direct = tri != TriNone && ks.isa == Isa::Avx512;
+#else
+  const bool direct = false;
+#endif
   for (long jc = 0; jc < n; jc += NC) {
     const long nc = std::min(NC, n - jc);
     for (long pc = 0; pc < k; pc += KC) {
@@ -321,13 +380,14 @@ static void gemm_tile(const KernelSet& ks, long m, long n, long k, const float* 
       pack_b(kc, nc, b + pc * rsb + jc * csb, rsb, csb, nr, bp);
       for (long ic = 0; ic < m; ic += mc_max) {
         const long mc = std::min(mc_max, m - ic);
-        pack_a(mc, kc, a + ic * rsa + pc * csa, rsa, csa, mr, ap, tri, ic, pc);
+        const long full = direct ? (mc / mr) * mr : 0;  // rows read in place
+        if (mc > full) pack_a(mc - full, kc, a + (ic + full) * rsa + pc * csa, rsa, csa, mr, ap, tri, ic + full, pc);
         for (long jr = 0; jr < nc; jr += nr) {
           const long nn = std::min<long>(nr, nc - jr);
           const float* bpanel = bp + (jr / nr) * nr * kc;
           for (long ir = 0; ir < mc; ir += mr) {
             const long mm = std::min<long>(mr, mc - ir);
-            const float* apanel = ap + (ir / mr) * mr * kc;
+            const float* apanel = ap + ((ir - (ir >= full ? full : 0)) / mr) * mr * kc;
             float* ct = c + (ic + ir) * ldc + jc + jr;
             // Triangular structure (see Tri): skip tiles, or the depth where A is known to be zero.
             const long row0 = ic + ir;
@@ -340,6 +400,19 @@ static void gemm_tile(const KernelSet& ks, long m, long n, long k, const float* 
                 for (long i = 0; i < mm; i++) std::memset(ct + i * ldc, 0, sizeof(float) * nn);
               continue;
             }
+#ifdef LLMK_X86
+            if (ir < full) {
+              const float* arow = a + (ic + ir) * rsa + (pc + p0) * csa;
+              if (nn == nr) {
+                ukr_avx512_6x32_direct(p1 - p0, arow, rsa, csa, bpanel + p0 * nr, ct, ldc, acc);
+              } else {
+                ukr_avx512_6x32_direct(p1 - p0, arow, rsa, csa, bpanel + p0 * nr, edge, nr, false);
+                for (long i = 0; i < mm; i++)
+                  for (long j = 0; j < nn; j++) ct[i * ldc + j] = acc ? ct[i * ldc + j] + edge[i * nr + j] : edge[i * nr + j];
+              }
+              continue;
+            }
+#endif
             if (mm == mr && nn == nr) {
               ks.ukr(p1 - p0, apanel + p0 * mr, bpanel + p0 * nr, ct, ldc, acc);
             } else {

@@ -193,12 +193,15 @@ describe.skipIf(!status.available)('fused ops: native kernels vs the tfjs compos
         const p = tf.variable(tf.tensor1d(init), true);
         const m = tf.tidy(() => tf.variable(tf.zeros([41]), false));
         const v = tf.tidy(() => tf.variable(tf.zeros([41]), false));
+        const mId = m.dataId;
         grads.forEach((g, i) => {
           const gt = tf.tensor1d(g);
           // a clipping coefficient folded into the step on the last one
           adamwStep(p, m, v, gt, { lr: 0.01, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: wd, step: i + 1, gradScale: i === 2 ? 0.37 : undefined, inPlaceMoments });
           gt.dispose();
         });
+        // in place on the native backend: m keeps its storage; otherwise it is assigned new tensors
+        expect(m.dataId === mId).toBe(inPlaceMoments && backend === 'native');
         out.push(Float32Array.from(p.dataSync()), Float32Array.from(m.dataSync()), Float32Array.from(v.dataSync()));
         tf.dispose([p, m, v]);
       }

@@ -33,6 +33,12 @@ function f32(t: Tensor): Float32Array {
   return v;
 }
 
+/** Whether the active (cpu-storage) backend holds t's data itself. */
+function onActiveBackend(t: Tensor): boolean {
+  const backend = tf.engine().backend as unknown as { data?: { has(dataId: object): boolean } };
+  return backend.data?.has(t.dataId) === true;
+}
+
 function allF32(...ts: Array<Tensor | undefined>): boolean {
   return ts.every((t) => t === undefined || t.dtype === 'float32');
 }
@@ -417,8 +423,9 @@ export function adamwStep(param: tf.Variable, m: tf.Variable, v: tf.Variable, gr
     return;
   }
   // Tensors are immutable and may share storage, so the step writes fresh copies and assigns them.
-  // (With inPlaceMoments the caller vouches that m and v share their storage with nothing else.)
-  const inPlace = o.inPlaceMoments === true;
+  // (With inPlaceMoments the caller vouches that m and v share their storage with nothing else;
+  // they must also live on this backend, so that dataSync returns their storage, not a copy.)
+  const inPlace = o.inPlaceMoments === true && onActiveBackend(m) && onActiveBackend(v);
   const p = f32(param).slice();
   const mm = inPlace ? f32(m) : f32(m).slice();
   const vv = inPlace ? f32(v) : f32(v).slice();

@@ -164,6 +164,10 @@ describe.skipIf(!status.available)('native kernel pack vs the cpu backend', () =
     const bias = data(n, 'deep-bias');
     await compare(() => tf.fused.matMul({ a: tf.tensor2d(xa, [m, k]), b: tf.tensor2d(xb, [k, n]), bias: tf.tensor1d(bias), activation: 'relu' }));
     await compare(() => tf.fused.matMul({ a: tf.tensor2d(xa, [k, m]), b: tf.tensor2d(xb, [n, k]), transposeA: true, transposeB: true, bias: tf.tensor1d(bias) }));
+    // A few large products in a batch, one operand broadcast over it.
+    const xs = data(3 * 64 * 300, 'few-a');
+    await compare(() => tf.matMul(tf.tensor3d(xs, [3, 64, 300]), tf.tensor2d(xb.subarray(0, 300 * 200), [300, 200])));
+    await compare(() => tf.matMul(tf.tensor2d(xb.subarray(0, 200 * 300), [200, 300]), tf.tensor3d(xs, [3, 300, 64]), false, false));
   });
 
   it('batched matMul with broadcast batch dims and an empty inner dimension', async () => {

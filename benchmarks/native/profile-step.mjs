@@ -52,7 +52,7 @@ function record(name, dt) {
 // The fused ops (customGrad forward/backward calling the addon directly) are timed per addon call.
 if (backendName === 'native') {
   const { addon } = loadNativeAddon();
-  for (const k of ['layerNorm', 'layerNormGrad', 'gelu', 'geluGrad', 'xent', 'xentGrad', 'adamw', 'adam', 'lstm', 'lstmGrad']) {
+  for (const k of ['layerNorm', 'layerNormGrad', 'gelu', 'geluGrad', 'xent', 'xentGrad', 'maskedSoftmax', 'maskedSoftmaxGrad', 'causalAttention', 'causalAttentionGrad', 'sumSquares', 'adamw', 'adam', 'lstm', 'lstmGrad']) {
     const f = addon[k];
     if (typeof f !== 'function') continue;
     addon[k] = (...a) => {

@@ -2,7 +2,7 @@
   "targets": [
     {
       "target_name": "llm_kernels",
-      "sources": ["src/addon.cc", "src/gemm.cc", "src/copy.cc", "src/fused.cc", "src/lstm.cc"],
+      "sources": ["src/addon.cc", "src/gemm.cc", "src/copy.cc", "src/fused.cc", "src/lstm.cc", "src/transformer.cc"],
       "cflags!": ["-fno-exceptions"],
       "cflags_cc!": ["-fno-exceptions", "-std=gnu++17", "-std=gnu++14"],
       "cflags": ["-O3", "-pthread", "-fno-math-errno", "-fno-trapping-math", "-fopenmp-simd"],

@@ -23,7 +23,7 @@ export * from './backend/info.js';
 export { registerWasmTrainingKernels, WASM_DELEGATED_KERNELS } from './backend/wasm-kernels.js';
 export { registerNativeBackend, loadNativeAddon, nativeStatus, nativeAddonCandidates, NativeAdam, FusedAdamOptimizer, NATIVE_KERNELS, NATIVE_BACKEND } from './backend/native.js';
 export type { NativeAddon, NativeIsa, NativeStatus } from './backend/native.js';
-export { fusedLayerNorm, fusedGelu, fusedMaskedSoftmax, softmaxCrossEntropyRows, lstmSequence, lstmLayer, adamwStep, fusedOpsNative } from './backend/fused.js';
+export { fusedLayerNorm, fusedGelu, fusedMaskedSoftmax, softmaxCrossEntropyRows, lstmSequence, lstmLayer, adamwStep, fusedOpsNative, causalSelfAttention, sumOfSquares } from './backend/fused.js';
 export type { SoftmaxCrossEntropyOptions, LstmSequenceOptions, LstmLayerOptions, AdamWStepOptions } from './backend/fused.js';
 export * from './cli/kit.js';
 export * from './formats/gguf.js';

@@ -11,7 +11,7 @@
 import { rename, rm, readFile, mkdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
-  FormatError, NotFoundError, SafetensorsFile, adamwStep, softmaxCrossEntropyRows, tf, throwIfAborted, writeCurvesSvg, writeJsonAtomic, writeSafetensors,
+  FormatError, NotFoundError, SafetensorsFile, adamwStep, softmaxCrossEntropyRows, sumOfSquares, tf, throwIfAborted, writeCurvesSvg, writeJsonAtomic, writeSafetensors,
   type CurveSeries, type Tensor, type Variable,
 } from '@llm/core';
 import type { PretrainedModel } from './model.js';
@@ -49,30 +49,35 @@ export class AdamW {
     this.decay = options.decay ?? ((_, v) => v.rank >= 2);
   }
 
-  /** Apply one update to `params` (name → variable) from `grads` (name → gradient). */
-  apply(params: ReadonlyMap<string, Variable>, grads: ReadonlyMap<string, Tensor>): void {
+  /**
+   * Apply one update to `params` (name → variable) from `grads` (name → gradient), each gradient
+   * multiplied by `gradScale` first (a gradient-clipping coefficient; default 1).
+   */
+  apply(params: ReadonlyMap<string, Variable>, grads: ReadonlyMap<string, Tensor>, gradScale = 1): void {
     this.step += 1;
     const t = this.step;
     for (const [name, p] of params) {
       const g = grads.get(name);
       if (!g) continue;
       if (!this.m.has(name)) {
-        this.m.set(name, tf.variable(tf.zerosLike(p), false));
-        this.v.set(name, tf.variable(tf.zerosLike(p), false));
+        // Moments own their storage (the zeros tensor is released), so the native step updates them in place.
+        this.m.set(name, tf.tidy(() => tf.variable(tf.zerosLike(p), false)));
+        this.v.set(name, tf.tidy(() => tf.variable(tf.zerosLike(p), false)));
       }
       const m = this.m.get(name)!;
       const v = this.v.get(name)!;
       // One fused pass per parameter on the native backend (tfjs ops elsewhere), same formula.
       const wd = this.decay(name, p) ? this.weightDecay : 0;
-      adamwStep(p, m, v, g, { lr: this.lr, beta1: this.beta1, beta2: this.beta2, eps: this.eps, weightDecay: wd, step: t });
+      adamwStep(p, m, v, g, { lr: this.lr, beta1: this.beta1, beta2: this.beta2, eps: this.eps, weightDecay: wd, step: t, gradScale, inPlaceMoments: true });
     }
   }
 
   /** Moments as host tensors (`exp_avg.<name>`, `exp_avg_sq.<name>`) plus the step. */
   state(): { step: number; tensors: Map<string, { shape: number[]; data: Float32Array }> } {
     const tensors = new Map<string, { shape: number[]; data: Float32Array }>();
-    for (const [n, m] of this.m) tensors.set(`exp_avg.${n}`, { shape: m.shape, data: m.dataSync() as Float32Array });
-    for (const [n, v] of this.v) tensors.set(`exp_avg_sq.${n}`, { shape: v.shape, data: v.dataSync() as Float32Array });
+    // Copies: the moments' own storage changes in place at the next step.
+    for (const [n, m] of this.m) tensors.set(`exp_avg.${n}`, { shape: m.shape, data: Float32Array.from(m.dataSync()) });
+    for (const [n, v] of this.v) tensors.set(`exp_avg_sq.${n}`, { shape: v.shape, data: Float32Array.from(v.dataSync()) });
     return { step: this.step, tensors };
   }
 
@@ -83,7 +88,8 @@ export class AdamW {
     for (const [key, t] of tensors) {
       const m = /^(exp_avg|exp_avg_sq)\.(.+)$/.exec(key);
       if (!m) continue;
-      (m[1] === 'exp_avg' ? this.m : this.v).set(m[2]!, tf.variable(tf.tensor(t.data, t.shape), false));
+      // A copy: the moments are updated in place, and t.data belongs to the caller.
+      (m[1] === 'exp_avg' ? this.m : this.v).set(m[2]!, tf.tidy(() => tf.variable(tf.tensor(t.data.slice(), t.shape), false)));
     }
   }
 
@@ -112,18 +118,20 @@ export function cosineWithWarmup(step: number, options: ScheduleOptions): number
   return min + (1 - min) * f;
 }
 
-/** Global L2 norm of all gradients (no tensor is left behind). */
+/** Global L2 norm of all gradients (one fused pass on the native backend; no tensor is left behind). */
 export function globalGradNorm(grads: Map<string, Tensor>): number {
-  const sq = tf.tidy(() => tf.addN([...grads.values()].map((g) => tf.sum(tf.square(g)))));
-  const norm = Math.sqrt(sq.dataSync()[0]!);
-  sq.dispose();
-  return norm;
+  return Math.sqrt(sumOfSquares([...grads.values()]));
+}
+
+/** `clip_grad_norm_`'s coefficient: `maxNorm / (norm + 1e-6)`, capped at 1. */
+export function clipCoefficient(norm: number, maxNorm: number): number {
+  return Math.min(1, maxNorm / (norm + 1e-6));
 }
 
 /** `clip_grad_norm_`: scale all gradients so their global L2 norm is at most `maxNorm`. Returns the norm before clipping. */
 export function clipGradNorm(grads: Map<string, Tensor>, maxNorm: number): number {
   const norm = globalGradNorm(grads);
-  const coef = maxNorm / (norm + 1e-6);
+  const coef = clipCoefficient(norm, maxNorm);
   if (coef < 1) {
     for (const [k, g] of grads) {
       grads.set(k, tf.mul(g, coef));
@@ -190,19 +198,28 @@ export function trainStep(model: PretrainedModel | Map<string, Variable>, optimi
     const { value, grads } = tf.variableGrads(() => lossFn(i) as tf.Scalar, vars);
     lossSum += value.dataSync()[0]!;
     value.dispose();
+    // The first micro-batch's gradients are kept as they are (no copy); later ones are added in.
+    const kept = new Set<Tensor>();
     names.forEach((n, j) => {
       const g = grads[vars[j]!.name];
       if (!g) return;
       const prev = acc.get(n);
-      acc.set(n, prev ? tf.add(prev, g) : g.clone());
-      prev?.dispose();
+      if (prev) {
+        acc.set(n, tf.add(prev, g));
+        prev.dispose();
+      } else {
+        acc.set(n, g);
+        kept.add(g);
+      }
     });
-    tf.dispose(Object.values(grads));
+    tf.dispose(Object.values(grads).filter((g) => !kept.has(g)));
   }
-  if (microBatches > 1) for (const [n, g] of acc) { acc.set(n, tf.div(g, microBatches)); g.dispose(); }
-  const gradNorm = options.maxGradNorm ? clipGradNorm(acc, options.maxGradNorm) : globalGradNorm(acc);
+  // acc holds sums over micro-batches: the mean is acc / microBatches. Averaging and clipping
+  // (clip_grad_norm_) are folded into the update: each gradient is scaled inside its AdamW pass.
+  const gradNorm = globalGradNorm(acc) / microBatches;
   if (options.lr !== undefined) optimizer.lr = options.lr;
-  optimizer.apply(params, acc);
+  const clip = options.maxGradNorm ? clipCoefficient(gradNorm, options.maxGradNorm) : 1;
+  optimizer.apply(params, acc, clip / microBatches);
   tf.dispose([...acc.values()]);
   return { loss: lossSum / microBatches, gradNorm };
 }

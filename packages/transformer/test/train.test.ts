@@ -113,6 +113,45 @@ describe('cached weight transposes follow training', () => {
   });
 });
 
+describe('trainStep folds averaging and clipping into the AdamW pass', () => {
+  it('equals the step written out: mean of micro-batch gradients, clip_grad_norm_, AdamW', () => {
+    const cfg = { vocabSize: 12, nPositions: 16, nEmbd: 16, nLayer: 1, nHead: 2, nInner: 32, activation: 'gelu_new' as const, layerNormEps: 1e-5, dropout: 0 };
+    const batches = [[[1, 2, 3, 4, 5]], [[6, 7, 8, 9, 10]]];
+    for (const maxGradNorm of [undefined, 0.05, 1e3]) {
+      const a = new Gpt2(cfg).initRandom(3);
+      const b = new Gpt2(cfg).initRandom(3);
+      const optA = new AdamW({ lr: 0.01 });
+      const optB = new AdamW({ lr: 0.01 });
+      const r = trainStep(a, optA, 2, (i) => causalLmLoss(a, batches[i]!), { maxGradNorm });
+      // by hand on b
+      const vars = [...b.weights.values()];
+      const sums = new Map<string, Tensor>();
+      for (const batch of batches) {
+        const { value, grads } = tf.variableGrads(() => causalLmLoss(b, batch) as tf.Scalar, vars);
+        for (const [n, v] of b.weights) {
+          const prev = sums.get(n);
+          sums.set(n, prev ? tf.add(prev, grads[v.name]!) : tf.clone(grads[v.name]!));
+          prev?.dispose();
+        }
+        tf.dispose([value, ...Object.values(grads)]);
+      }
+      const mean = new Map([...sums].map(([n, g]) => [n, tf.div(g, 2)]));
+      const norm = maxGradNorm ? clipGradNorm(mean, maxGradNorm) : Math.sqrt([...mean.values()].reduce((t, g) => t + tf.sum(tf.square(g)).dataSync()[0]!, 0));
+      expect(r.gradNorm).toBeCloseTo(norm, 4);
+      optB.apply(b.weights, mean);
+      for (const [n, w] of a.weights) {
+        const x = w.dataSync();
+        const y = b.weights.get(n)!.dataSync();
+        let worst = 0;
+        for (let i = 0; i < x.length; i++) worst = Math.max(worst, Math.abs(x[i]! - y[i]!));
+        expect(worst, `${n} (maxGradNorm ${maxGradNorm})`).toBeLessThan(1e-6);
+      }
+      tf.dispose([...sums.values(), ...mean.values()]);
+      a.dispose(); b.dispose(); optA.dispose(); optB.dispose();
+    }
+  });
+});
+
 describe('trainStep leaves no tensors behind', () => {
   it('with and without gradient clipping, the tensor count is steady after the first step', () => {
     const cfg = { vocabSize: 12, nPositions: 16, nEmbd: 16, nLayer: 1, nHead: 2, nInner: 32, activation: 'gelu_new' as const, layerNormEps: 1e-5, dropout: 0 };

@@ -6,10 +6,12 @@
 #include <cstdint>
 #include <cstring>
 #include <string>
+#include <vector>
 
 #include "gemm.h"
 #include "fused.h"
 #include "lstm.h"
+#include "transformer.h"
 
 namespace {
 
@@ -497,10 +499,78 @@ napi_value AdamW(napi_env env, napi_callback_info info) {
   const char* names[7] = {"lr", "beta1", "beta2", "eps", "bc1", "bc2", "decay"};
   for (int i = 0; i < 7; i++)
     if (!get_double(env, argv[4 + i], &h[i], names[i])) return nullptr;
+  // Optional 12th argument: a factor applied to g first (gradient clipping folded into the step).
+  double gscale = 1.0;
+  {
+    size_t argc = 12;
+    napi_value all[12];
+    napi_valuetype vt = napi_undefined;
+    if (napi_get_cb_info(env, info, &argc, all, nullptr, nullptr) == napi_ok && argc >= 12) napi_typeof(env, all[11], &vt);
+    if (vt != napi_undefined && !get_double(env, all[11], &gscale, "gradScale")) return nullptr;
+  }
   llmk::adamw_update(F(p), F(m), F(v), CF(g), static_cast<long>(p.length), static_cast<float>(h[0]), static_cast<float>(h[1]),
                      static_cast<float>(h[2]), static_cast<float>(h[3]), static_cast<float>(h[4]), static_cast<float>(h[5]),
-                     static_cast<float>(h[6]));
+                     static_cast<float>(h[6]), static_cast<float>(gscale));
   return nullptr;
+}
+
+// --- transformer kernels (transformer.cc) --------------------------------------------------------
+
+bool attention_shape(napi_env env, napi_value* argv, long* B, long* T, long* H, long* hd, double* scale) {
+  return get_long(env, argv[0], B, "B") && get_long(env, argv[1], T, "T") && get_long(env, argv[2], H, "H") &&
+         get_long(env, argv[3], hd, "hd") && get_double(env, argv[4], scale, "scale");
+}
+
+// causalAttention(qkv, y, probs, B, T, H, hd, scale)
+napi_value CausalAttention(napi_env env, napi_callback_info info) {
+  napi_value argv[8];
+  if (!args_of(env, info, argv)) return nullptr;
+  long B, T, H, hd;
+  double scale;
+  if (!attention_shape(env, argv + 3, &B, &T, &H, &hd, &scale)) return nullptr;
+  Arr qkv, y, p;
+  if (!f32n(env, argv[0], &qkv, "qkv", B * T * 3 * H * hd) || !f32n(env, argv[1], &y, "y", B * T * H * hd) ||
+      !f32n(env, argv[2], &p, "probs", B * H * T * T))
+    return nullptr;
+  llmk::causal_attention_fwd(CF(qkv), F(y), F(p), B, T, H, hd, static_cast<float>(scale));
+  return nullptr;
+}
+
+// causalAttentionGrad(qkv, probs, dy, dqkv, B, T, H, hd, scale)
+napi_value CausalAttentionGrad(napi_env env, napi_callback_info info) {
+  napi_value argv[9];
+  if (!args_of(env, info, argv)) return nullptr;
+  long B, T, H, hd;
+  double scale;
+  if (!attention_shape(env, argv + 4, &B, &T, &H, &hd, &scale)) return nullptr;
+  Arr qkv, p, dy, dqkv;
+  if (!f32n(env, argv[0], &qkv, "qkv", B * T * 3 * H * hd) || !f32n(env, argv[1], &p, "probs", B * H * T * T) ||
+      !f32n(env, argv[2], &dy, "dy", B * T * H * hd) || !f32n(env, argv[3], &dqkv, "dqkv", B * T * 3 * H * hd))
+    return nullptr;
+  llmk::causal_attention_bwd(CF(qkv), CF(p), CF(dy), F(dqkv), B, T, H, hd, static_cast<float>(scale));
+  return nullptr;
+}
+
+// sumSquares([Float32Array, ...]) → Σ x² over all of them
+napi_value SumSquares(napi_env env, napi_callback_info info) {
+  napi_value argv[1];
+  if (!args_of(env, info, argv)) return nullptr;
+  bool is_array = false;
+  if (napi_is_array(env, argv[0], &is_array) != napi_ok || !is_array) return throw_type(env, "sumSquares takes an array of Float32Arrays"), nullptr;
+  uint32_t count = 0;
+  napi_get_array_length(env, argv[0], &count);
+  std::vector<const float*> ptrs(count);
+  std::vector<long> lens(count);
+  for (uint32_t i = 0; i < count; i++) {
+    napi_value el;
+    Arr a;
+    if (napi_get_element(env, argv[0], i, &el) != napi_ok || !get_f32(env, el, &a, "sumSquares element")) return nullptr;
+    ptrs[i] = CF(a);
+    lens[i] = static_cast<long>(a.length);
+  }
+  napi_value r;
+  napi_create_double(env, llmk::sum_squares(ptrs.data(), lens.data(), static_cast<long>(count)), &r);
+  return r;
 }
 
 bool lstm_shape(napi_env env, napi_value* argv, llmk::LstmShape* s) {
@@ -638,6 +708,9 @@ napi_value Init(napi_env env, napi_value exports) {
       {"maskedSoftmax", nullptr, MaskedSoftmax, nullptr, nullptr, nullptr, napi_default_method, nullptr},
       {"maskedSoftmaxGrad", nullptr, MaskedSoftmaxGrad, nullptr, nullptr, nullptr, napi_default_method, nullptr},
       {"adamw", nullptr, AdamW, nullptr, nullptr, nullptr, napi_default_method, nullptr},
+      {"causalAttention", nullptr, CausalAttention, nullptr, nullptr, nullptr, napi_default_method, nullptr},
+      {"causalAttentionGrad", nullptr, CausalAttentionGrad, nullptr, nullptr, nullptr, napi_default_method, nullptr},
+      {"sumSquares", nullptr, SumSquares, nullptr, nullptr, nullptr, napi_default_method, nullptr},
       {"lstm", nullptr, Lstm, nullptr, nullptr, nullptr, napi_default_method, nullptr},
       {"lstmGrad", nullptr, LstmGrad, nullptr, nullptr, nullptr, napi_default_method, nullptr},
       {"info", nullptr, Info, nullptr, nullptr, nullptr, napi_default_method, nullptr},

@@ -128,23 +128,32 @@ static void binary_t(const float* a, const float* b, float* out, const Layout& L
   const long n = L.shape[L.rank - 1];
   const long as = L.s[0][L.rank - 1], bs = L.s[1][L.rank - 1];
   const long base[3] = {0, 0, 0};
-  parallel_chunks(rows_of(L), static_cast<double>(n), [&](long r0, long r1) {
-    for_rows(L, 3, r0, r1, base, [&](const long* off) {
-      const float* x = a + off[0];
-      const float* y = b + off[1];
-      float* z = out + off[2];
-      if (as == 1 && bs == 1) {
-        for (long i = 0; i < n; i++) z[i] = apply<OP>(x[i], y[i]);
-      } else if (as == 1 && bs == 0) {
-        const float yv = y[0];
-        for (long i = 0; i < n; i++) z[i] = apply<OP>(x[i], yv);
-      } else if (as == 0 && bs == 1) {
-        const float xv = x[0];
-        for (long i = 0; i < n; i++) z[i] = apply<OP>(xv, y[i]);
-      } else {
-        for (long i = 0; i < n; i++) z[i] = apply<OP>(x[i * as], y[i * bs]);
-      }
-    });
+  // Few long rows (same-shape operands collapse to one row): cut each row into pieces too.
+  const long rows = rows_of(L);
+  const long parts = rows >= 4L * threads() ? 1 : std::max<long>(1, std::min<long>((4L * threads() + rows - 1) / rows, n / 16384));
+  parallel_chunks(rows * parts, static_cast<double>(n) / parts, [&](long u0, long u1) {
+    for (long u = u0; u < u1;) {
+      const long r = u / parts, q = u % parts;
+      const long i0 = n * q / parts, i1 = n * (q + 1) / parts;
+      const long r1 = parts == 1 ? u1 : r + 1;
+      for_rows(L, 3, r, r1, base, [&](const long* off) {
+        const float* x = a + off[0];
+        const float* y = b + off[1];
+        float* z = out + off[2];
+        if (as == 1 && bs == 1) {
+          for (long i = i0; i < i1; i++) z[i] = apply<OP>(x[i], y[i]);
+        } else if (as == 1 && bs == 0) {
+          const float yv = y[0];
+          for (long i = i0; i < i1; i++) z[i] = apply<OP>(x[i], yv);
+        } else if (as == 0 && bs == 1) {
+          const float xv = x[0];
+          for (long i = i0; i < i1; i++) z[i] = apply<OP>(xv, y[i]);
+        } else {
+          for (long i = i0; i < i1; i++) z[i] = apply<OP>(x[i * as], y[i * bs]);
+        }
+      });
+      u = parts == 1 ? u1 : u + 1;
+    }
   });
 }
 

@@ -1,15 +1,16 @@
 // Fast float exp / tanh / sigmoid for the fused kernels: Cephes-style range reduction and a
 // degree-6 polynomial (relative error ~2e-7 over the float range, saturating outside it), written
-// so that GCC vectorises the loops that call them (GCC 12+ resolves the x86-64-v3 clone; older
-// compilers and clang build the baseline only). LLMK_CLONES compiles a function for x86-64-v3 (AVX2+FMA)
-// and for the baseline, picked at load time (ifunc), so the addon still runs on any x86-64.
+// so that GCC vectorises the loops that call them (GCC 12+ resolves the x86-64-v4/v3 clones; older
+// compilers and clang build the baseline only). LLMK_CLONES compiles a function for x86-64-v4
+// (AVX-512), x86-64-v3 (AVX2+FMA) and the baseline, picked at load time (ifunc), so the addon
+// still runs on any x86-64 (AVX-512: GELU, cross-entropy ~1.5-1.9x faster than AVX2 on this Zen 4).
 #pragma once
 
 #include <cstdint>
 #include <cstring>
 
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && __GNUC__ >= 12 && !defined(LLMK_NO_CLONES)
-#define LLMK_CLONES __attribute__((target_clones("arch=x86-64-v3", "default")))
+#define LLMK_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
 #else
 #define LLMK_CLONES
 #endif

@@ -32,8 +32,8 @@ void xent_bwd(const float* x, const int32_t* targets, const float* lse, const fl
 void masked_softmax_fwd(const float* x, const float* mask, float* y, long rows, long cols, long mask_rows, float scale);
 void masked_softmax_bwd(const float* y, const float* dy, float* dx, long rows, long cols, float scale);
 
-/** One AdamW step in place (decoupled decay; bias corrections bc1 = 1−β1^t, bc2 = 1−β2^t). */
+/** One AdamW step in place (decoupled decay; bias corrections bc1 = 1−β1^t, bc2 = 1−β2^t), on the gradient g·gscale. */
 void adamw_update(float* p, float* m, float* v, const float* g, long n, float lr, float beta1, float beta2, float eps,
-                  float bc1, float bc2, float decay);
+                  float bc1, float bc2, float decay, float gscale = 1.f);
 
 }  // namespace llmk

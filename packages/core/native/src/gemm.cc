@@ -160,6 +160,58 @@ __attribute__((target("avx512f,fma"))) static void ukr_avx512_6x32(long kc, cons
 }
 #endif
 
+#ifdef LLMK_X86
+// The AVX-512 6×32 kernel reading A unpacked: A(r, p) at a[r·lda + p·astep] (a row-major block with
+// astep 1, or a transposed one with lda 1). For the small products of the fused attention, where
+// packing A cost about as much as multiplying it.
+__attribute__((target("avx512f,fma"))) static void ukr_avx512_6x32_direct(long kc, const float* a, long lda, long astep,
+                                                                           const float* b, float* c, long ldc, bool accumulate) {
+  __m512 c00 = _mm512_setzero_ps(), c01 = _mm512_setzero_ps();
+  __m512 c10 = _mm512_setzero_ps(), c11 = _mm512_setzero_ps();
+  __m512 c20 = _mm512_setzero_ps(), c21 = _mm512_setzero_ps();
+  __m512 c30 = _mm512_setzero_ps(), c31 = _mm512_setzero_ps();
+  __m512 c40 = _mm512_setzero_ps(), c41 = _mm512_setzero_ps();
+  __m512 c50 = _mm512_setzero_ps(), c51 = _mm512_setzero_ps();
+  const float* a0 = a;
+  const float* a1 = a + lda;
+  const float* a2 = a + 2 * lda;
+  const float* a3 = a + 3 * lda;
+  const float* a4 = a + 4 * lda;
+  const float* a5 = a + 5 * lda;
+  for (long p = 0; p < kc; p++) {
+    const __m512 b0 = _mm512_load_ps(b);
+    const __m512 b1 = _mm512_load_ps(b + 16);
+    const long o = p * astep;
+    __m512 x;
+    x = _mm512_set1_ps(a0[o]); c00 = _mm512_fmadd_ps(x, b0, c00); c01 = _mm512_fmadd_ps(x, b1, c01);
+    x = _mm512_set1_ps(a1[o]); c10 = _mm512_fmadd_ps(x, b0, c10); c11 = _mm512_fmadd_ps(x, b1, c11);
+    x = _mm512_set1_ps(a2[o]); c20 = _mm512_fmadd_ps(x, b0, c20); c21 = _mm512_fmadd_ps(x, b1, c21);
+    x = _mm512_set1_ps(a3[o]); c30 = _mm512_fmadd_ps(x, b0, c30); c31 = _mm512_fmadd_ps(x, b1, c31);
+    x = _mm512_set1_ps(a4[o]); c40 = _mm512_fmadd_ps(x, b0, c40); c41 = _mm512_fmadd_ps(x, b1, c41);
+    x = _mm512_set1_ps(a5[o]); c50 = _mm512_fmadd_ps(x, b0, c50); c51 = _mm512_fmadd_ps(x, b1, c51);
+    b += 32;
+  }
+#define LLMK_ST(r, v0, v1)                                                                   \
+  do {                                                                                      \
+    float* row = c + (r) * ldc;                                                             \
+    if (accumulate) {                                                                       \
+      _mm512_storeu_ps(row, _mm512_add_ps(_mm512_loadu_ps(row), v0));                      \
+      _mm512_storeu_ps(row + 16, _mm512_add_ps(_mm512_loadu_ps(row + 16), v1));            \
+    } else {                                                                                \
+      _mm512_storeu_ps(row, v0);                                                            \
+      _mm512_storeu_ps(row + 16, v1);                                                       \
+    }                                                                                       \
+  } while (0)
+  LLMK_ST(0, c00, c01);
+  LLMK_ST(1, c10, c11);
+  LLMK_ST(2, c20, c21);
+  LLMK_ST(3, c30, c31);
+  LLMK_ST(4, c40, c41);
+  LLMK_ST(5, c50, c51);
+#undef LLMK_ST
+}
+#endif
+
 static KernelSet kernel_for(Isa isa) {
 #ifdef LLMK_X86
   if (isa == Isa::Avx512) return {Isa::Avx512, 6, 32, ukr_avx512_6x32};
@@ -236,18 +288,22 @@ struct AlignedBuf {
 };
 
 // A block (mc × kc, element (i, p) at a[i*rs + p*cs]) → panels of MR rows: dst[panel][p][r].
-static void pack_a(long mc, long kc, const float* a, long rs, long cs, int mr, float* dst) {
+// With [p_lo(panel), p_hi(panel)) from a triangular hint (see gemm_tile), only that depth is packed.
+static void pack_a(long mc, long kc, const float* a, long rs, long cs, int mr, float* dst, int tri = TriNone, long row0 = 0, long pc = 0) {
   for (long i0 = 0; i0 < mc; i0 += mr) {
     const long m = std::min<long>(mr, mc - i0);
     const float* src = a + i0 * rs;
+    long plo = 0, phi = kc;
+    if (tri == TriALower) phi = std::min(kc, std::max(0L, row0 + i0 + m - pc));
+    if (tri == TriAUpper) plo = std::min(kc, std::max(0L, row0 + i0 - pc));
     if (cs == 1) {
-      for (long p = 0; p < kc; p++) {
+      for (long p = plo; p < phi; p++) {
         long r = 0;
         for (; r < m; r++) dst[p * mr + r] = src[r * rs + p];
         for (; r < mr; r++) dst[p * mr + r] = 0.f;
       }
     } else {
-      for (long p = 0; p < kc; p++) {
+      for (long p = plo; p < phi; p++) {
         const float* col = src + p * cs;
         long r = 0;
         for (; r < m; r++) dst[p * mr + r] = col[r * rs];
@@ -298,7 +354,7 @@ static constexpr long MC_TARGET = 144;
 static constexpr long NC = 4096;
 
 static void gemm_tile(const KernelSet& ks, long m, long n, long k, const float* a, long rsa, long csa, const float* b,
-                      long rsb, long csb, float* c, long ldc) {
+                      long rsb, long csb, float* c, long ldc, int tri = TriNone) {
   if (k == 0) {
     for (long i = 0; i < m; i++) std::memset(c + i * ldc, 0, sizeof(float) * n);
     return;
@@ -309,6 +365,13 @@ static void gemm_tile(const KernelSet& ks, long m, long n, long k, const float* 
   float* ap = abuf.get(static_cast<size_t>(mc_max) * KC);
   float* bp = bbuf.get(static_cast<size_t>(((std::min(NC, n) + nr - 1) / nr) * nr) * KC);
   alignas(64) float edge[16 * 32];
+#ifdef LLMK_X86
+  // The triangular (attention) products read full panels of A in place; only a last partial
+  // panel is packed.
+  const bool direct = tri != TriNone && ks.isa == Isa::Avx512;
+#else
+  const bool direct = false;
+#endif
   for (long jc = 0; jc < n; jc += NC) {
     const long nc = std::min(NC, n - jc);
     for (long pc = 0; pc < k; pc += KC) {
@@ -317,18 +380,43 @@ static void gemm_tile(const KernelSet& ks, long m, long n, long k, const float* 
       pack_b(kc, nc, b + pc * rsb + jc * csb, rsb, csb, nr, bp);
       for (long ic = 0; ic < m; ic += mc_max) {
         const long mc = std::min(mc_max, m - ic);
-        pack_a(mc, kc, a + ic * rsa + pc * csa, rsa, csa, mr, ap);
+        const long full = direct ? (mc / mr) * mr : 0;  // rows read in place
+        if (mc > full) pack_a(mc - full, kc, a + (ic + full) * rsa + pc * csa, rsa, csa, mr, ap, tri, ic + full, pc);
         for (long jr = 0; jr < nc; jr += nr) {
           const long nn = std::min<long>(nr, nc - jr);
           const float* bpanel = bp + (jr / nr) * nr * kc;
           for (long ir = 0; ir < mc; ir += mr) {
             const long mm = std::min<long>(mr, mc - ir);
-            const float* apanel = ap + (ir / mr) * mr * kc;
+            const float* apanel = ap + ((ir - (ir >= full ? full : 0)) / mr) * mr * kc;
             float* ct = c + (ic + ir) * ldc + jc + jr;
+            // Triangular structure (see Tri): skip tiles, or the depth where A is known to be zero.
+            const long row0 = ic + ir;
+            long p0 = 0, p1 = kc;
+            if (tri == TriOutLower && jc + jr > row0 + mm - 1) continue;
+            if (tri == TriALower) p1 = std::min(kc, std::max(0L, row0 + mm - pc));
+            if (tri == TriAUpper) p0 = std::min(kc, std::max(0L, row0 - pc));
+            if (p1 <= p0) {
+              if (!acc)
+                for (long i = 0; i < mm; i++) std::memset(ct + i * ldc, 0, sizeof(float) * nn);
+              continue;
+            }
+#ifdef LLMK_X86
+            if (ir < full) {
+              const float* arow = a + (ic + ir) * rsa + (pc + p0) * csa;
+              if (nn == nr) {
+                ukr_avx512_6x32_direct(p1 - p0, arow, rsa, csa, bpanel + p0 * nr, ct, ldc, acc);
+              } else {
+                ukr_avx512_6x32_direct(p1 - p0, arow, rsa, csa, bpanel + p0 * nr, edge, nr, false);
+                for (long i = 0; i < mm; i++)
+                  for (long j = 0; j < nn; j++) ct[i * ldc + j] = acc ? ct[i * ldc + j] + edge[i * nr + j] : edge[i * nr + j];
+              }
+              continue;
+            }
+#endif
             if (mm == mr && nn == nr) {
-              ks.ukr(kc, apanel, bpanel, ct, ldc, acc);
+              ks.ukr(p1 - p0, apanel + p0 * mr, bpanel + p0 * nr, ct, ldc, acc);
             } else {
-              ks.ukr(kc, apanel, bpanel, edge, nr, false);
+              ks.ukr(p1 - p0, apanel + p0 * mr, bpanel + p0 * nr, edge, nr, false);
               for (long i = 0; i < mm; i++)
                 for (long j = 0; j < nn; j++) ct[i * ldc + j] = acc ? ct[i * ldc + j] + edge[i * nr + j] : edge[i * nr + j];
             }
@@ -337,6 +425,12 @@ static void gemm_tile(const KernelSet& ks, long m, long n, long k, const float* 
       }
     }
   }
+}
+
+void gemm_serial(long m, long n, long k, const float* a, long rsa, long csa, const float* b, long rsb, long csb, float* c,
+                 long ldc, int tri) {
+  if (m <= 0 || n <= 0) return;
+  gemm_tile(g_kernel, m, n, k, a, rsa, csa, b, rsb, csb, c, ldc, tri);
 }
 
 static inline float activate(float x, int act, float alpha) {
@@ -368,6 +462,79 @@ static void epilogue(float* c, long ldc, long m, long n, long col0, const MatMul
   }
 }
 
+// One product on every thread with B packed once and shared (the BLIS scheme): the threads first
+// pack all of a column sliver of B (every KC-deep panel of it) between them, then pull (MC rows ×
+// a share of the columns) blocks from the pool's counter; a block packs its own rows of A and runs
+// the whole depth, so its piece of C stays in cache. Many small blocks keep both cores busy to the
+// end even when one is slowed by another process, and no thread re-packs B (the per-tile scheme
+// packs all of B once per row tile).
+static void gemm_shared(const KernelSet& ks, long m, long n, long k, const float* a, long rsa, long csa, const float* b, long rsb,
+                        long csb, float* c, long ldc, const MatMulArgs& args) {
+  const int nt = threads();
+  const int mr = ks.mr, nr = ks.nr;
+  const long mc_max = std::max<long>(mr, (MC_TARGET / mr) * mr);
+  const long depth = (k + KC - 1) / KC;
+  // Column sliver: at most NC columns and about 4M packed floats (16 MB).
+  const long nc_cap = std::max<long>(nr, std::min<long>(NC, ((4L << 20) / std::max<long>(k, 1)) / nr * nr));
+  static AlignedBuf shared_b;  // batch_matmul is not reentrant (one JS thread)
+  const long nc_alloc = (std::min(nc_cap, n) + nr - 1) / nr * nr;
+  float* bp = shared_b.get(static_cast<size_t>(nc_alloc) * KC * depth);
+  const long row_blocks = (m + mc_max - 1) / mc_max;
+  for (long jc = 0; jc < n; jc += nc_cap) {
+    const long nc = std::min(nc_cap, n - jc);
+    const long panels = (nc + nr - 1) / nr;
+    const long sliver = panels * nr * KC;  // floats per KC-deep sliver
+    // Column parts per row block: enough blocks for about 4 per thread, parts of ≥ 4 panels.
+    const long col_parts = std::max<long>(1, std::min<long>(panels / 4, (4L * nt + row_blocks - 1) / row_blocks));
+    const long pack_chunks = std::min<long>(panels * depth, 4L * nt);
+    pool().run(pack_chunks, [&](long t) {
+      const long u0 = panels * depth * t / pack_chunks, u1 = panels * depth * (t + 1) / pack_chunks;
+      for (long u = u0; u < u1;) {
+        // a run of panels within one depth slice
+        const long d = u / panels, p0 = u % panels;
+        const long p1 = std::min(panels, p0 + (u1 - u));
+        const long pc = d * KC, kc = std::min(KC, k - pc);
+        const long j0 = p0 * nr, j1 = std::min(nc, p1 * nr);
+        pack_b(kc, j1 - j0, b + pc * rsb + (jc + j0) * csb, rsb, csb, nr, bp + d * sliver + p0 * nr * kc);
+        u += p1 - p0;
+      }
+    });
+    pool().run(row_blocks * col_parts, [&](long t) {
+      thread_local AlignedBuf abuf;
+      float* ap = abuf.get(static_cast<size_t>(mc_max) * KC);
+      alignas(64) float edge[16 * 32];
+      const long ib = t / col_parts, cp = t % col_parts;
+      const long ic = ib * mc_max, mc = std::min(mc_max, m - ic);
+      const long q0 = panels * cp / col_parts, q1 = panels * (cp + 1) / col_parts;
+      if (q1 <= q0) return;
+      for (long d = 0; d < depth; d++) {
+        const long pc = d * KC, kc = std::min(KC, k - pc);
+        const bool acc = d > 0;
+        pack_a(mc, kc, a + ic * rsa + pc * csa, rsa, csa, mr, ap);
+        for (long q = q0; q < q1; q++) {
+          const long jr = q * nr;
+          const long nn = std::min<long>(nr, nc - jr);
+          const float* bpanel = bp + d * sliver + q * nr * kc;
+          for (long ir = 0; ir < mc; ir += mr) {
+            const long mm = std::min<long>(mr, mc - ir);
+            const float* apanel = ap + (ir / mr) * mr * kc;
+            float* ct = c + (ic + ir) * ldc + jc + jr;
+            if (mm == mr && nn == nr) {
+              ks.ukr(kc, apanel, bpanel, ct, ldc, acc);
+            } else {
+              ks.ukr(kc, apanel, bpanel, edge, nr, false);
+              for (long i = 0; i < mm; i++)
+                for (long j = 0; j < nn; j++) ct[i * ldc + j] = acc ? ct[i * ldc + j] + edge[i * nr + j] : edge[i * nr + j];
+            }
+          }
+        }
+      }
+      const long c0 = jc + q0 * nr, c1 = jc + std::min(nc, q1 * nr);
+      epilogue(c + ic * ldc + c0, ldc, mc, c1 - c0, c0, args);
+    });
+  }
+}
+
 void batch_matmul(const MatMulArgs& args) {
   const KernelSet ks = g_kernel;
   const long M = args.m, N = args.n, K = args.k, B = args.batch;
@@ -385,6 +552,15 @@ void batch_matmul(const MatMulArgs& args) {
   long tiles_m = 1, tiles_n = 1;
   // Below ~4 MFLOP (tens of microseconds) waking a worker costs more than it saves.
   const bool parallel = !args.serial && nt > 1 && flops >= 4.0e6;
+  const char* tiles_env = std::getenv("LLM_NATIVE_GEMM_TILES");  // "1": the per-tile scheme below for every shape
+  const bool tiles_only = tiles_env != nullptr && tiles_env[0] != '\0' && std::strcmp(tiles_env, "0") != 0;
+  if (parallel && B < 2L * nt && K >= 16 && M >= 2L * ks.mr && N >= 4L * ks.nr && !tiles_only) {
+    // Few, large products: share the packed B between the threads.
+    for (long bi = 0; bi < B; bi++)
+      gemm_shared(ks, M, N, K, args.a + (bi % args.batch_a) * a_batch, rsa, csa, args.b + (bi % args.batch_b) * b_batch, rsb, csb,
+                  args.c + bi * c_batch, N, args);
+    return;
+  }
   if (parallel && B < 2L * nt) {
     const long want = (2L * nt + B - 1) / B;
     const long max_n = std::max<long>(1, N / 64), max_m = std::max<long>(1, M / 48);

@@ -43,6 +43,20 @@ struct MatMulArgs {
 /** C[b] = act(op(A[b % batch_a]) · op(B[b % batch_b]) + bias), row-major, using every thread. */
 void batch_matmul(const MatMulArgs& args);
 
+/**
+ * Triangular structure gemm_serial may exploit (row i, column j of C; depth p):
+ * TriOutLower: only C's lower triangle (j ≤ i) is wanted; microtiles wholly above it are skipped
+ * (left unwritten). TriALower: A(i, p) = 0 for p > i. TriAUpper: A(i, p) = 0 for p < i.
+ */
+enum Tri { TriNone = 0, TriOutLower = 1, TriALower = 2, TriAUpper = 3 };
+
+/**
+ * C (m×n, row stride ldc) = A·B on the calling thread, with A's element (i, p) at a[i·rsa + p·csa]
+ * and B's (p, j) at b[p·rsb + j·csb]: any strided view, packed once (the fused attention's products).
+ */
+void gemm_serial(long m, long n, long k, const float* a, long rsa, long csa, const float* b, long rsb, long csb, float* c,
+                 long ldc, int tri = TriNone);
+
 /** Row-wise softmax over the last axis: rows × cols. */
 void softmax(const float* x, float* y, long rows, long cols);
 

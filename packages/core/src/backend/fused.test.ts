@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { Rng } from '../rng.js';
 import { tf } from './tf.js';
 import { initBackend } from './select.js';
-import { adamwStep, fusedGelu, fusedLayerNorm, fusedMaskedSoftmax, fusedOpsNative, lstmLayer, lstmSequence, softmaxCrossEntropyRows } from './fused.js';
+import { adamwStep, causalSelfAttention, fusedGelu, fusedLayerNorm, fusedMaskedSoftmax, fusedOpsNative, lstmLayer, lstmSequence, softmaxCrossEntropyRows, sumOfSquares } from './fused.js';
 import { FusedAdamOptimizer, loadNativeAddon, nativeStatus, type NativeIsa } from './native.js';
 
 // Each fused op runs its pure-tfjs composition on the cpu backend and its addon kernels on the
@@ -96,6 +96,47 @@ describe.skipIf(!status.available)('fused ops: native kernels vs the tfjs compos
     await compareGrad((a) => fusedMaskedSoftmax(a!, 2), [{ data: data(7 * 11, 'sm-odd'), shape: [7, 11] }], 5e-5);
     // a mask over rows (padding, [B, 1, 1, S]) is not the fused layout: the tfjs path runs
     await compareGrad((a) => fusedMaskedSoftmax(a!, 0.5, tf.tensor(new Float32Array(b * t).fill(0), [b, 1, 1, t])), [x], 5e-5);
+  });
+
+  // Row blocks of 32 queries: T 37 and 70 end mid-block; hd 5 and 12 are not microkernel widths.
+  for (const [b, t, heads, hd, scale] of [[1, 1, 1, 1, undefined], [2, 37, 3, 5, undefined], [3, 70, 2, 12, 0.3], [1, 64, 4, 32, undefined]] as Array<[number, number, number, number, number | undefined]>) {
+    it(`causal self-attention B${b} T${t} ${heads} heads of ${hd}${scale ? ` scale ${scale}` : ''}: output and dqkv`, async () => {
+      await compareGrad((x) => causalSelfAttention(x!, heads, scale), [{ data: data(b * t * 3 * heads * hd, `csa-${b}-${t}`, 1.5), shape: [b, t, 3 * heads * hd] }], 5e-5);
+    });
+  }
+
+  it('causal self-attention equals a direct loop over heads (q, k, v side by side in qkv)', async () => {
+    const [b, t, heads, hd] = [2, 4, 2, 3];
+    const d = heads * hd;
+    const x = data(b * t * 3 * d, 'csa-loop', 2);
+    const want = new Float32Array(b * t * d);
+    for (let bi = 0; bi < b; bi++) for (let h = 0; h < heads; h++) for (let i = 0; i < t; i++) {
+      const at = (r: number, part: number, c: number) => x[(bi * t + r) * 3 * d + part * d + h * hd + c]!;
+      const s = Array.from({ length: i + 1 }, (_, j) => Array.from({ length: hd }, (_, c) => at(i, 0, c) * at(j, 1, c)).reduce((p, q) => p + q, 0) / Math.sqrt(hd));
+      const mx = Math.max(...s);
+      const e = s.map((z) => Math.exp(z - mx));
+      const z = e.reduce((p, q) => p + q, 0);
+      for (let c = 0; c < hd; c++) want[(bi * t + i) * d + h * hd + c] = e.reduce((acc, w, j) => acc + (w / z) * at(j, 2, c), 0);
+    }
+    for (const backend of ['native', 'cpu']) {
+      expectClose(await on(backend, () => [causalSelfAttention(tf.tensor(x, [b, t, 3 * d]), heads)]), [want], 1e-5);
+    }
+    await tf.setBackend('native');
+    expect(() => causalSelfAttention(tf.zeros([1, 2, 10]), 2)).toThrow(/not 3 × 2 heads/);
+  });
+
+  it('sum of squares over several tensors (spans of 16K elements, empty tensors) matches tfjs', async () => {
+    const sizes = [1, 0, 16384, 16385, 40000, 7];
+    const arrays = sizes.map((n, i) => data(n, `ss-${i}`, 3));
+    let want = 0;
+    for (const a of arrays) for (const v of a) want += v * v;
+    for (const backend of ['native', 'cpu']) {
+      await tf.setBackend(backend);
+      const ts = arrays.map((a) => tf.tensor1d(a));
+      expect(Math.abs(sumOfSquares(ts) - want) / want).toBeLessThan(1e-6);
+      tf.dispose(ts);
+    }
+    expect(sumOfSquares([])).toBe(0);
   });
 
   for (const smoothing of [0, 0.1]) {
@@ -296,21 +337,25 @@ describe.skipIf(!status.available)('fused ops: native kernels vs the tfjs compos
     expect(() => lstmSequence(tf.zeros([2, 3, 8]), tf.zeros([3, 2]), tf.zeros([3, 2]), tf.zeros([2, 7]))).toThrow(/do not agree/);
   });
 
-  it('AdamW step: same parameters and moments as the tfjs path over several steps, with and without decay', async () => {
+  it('AdamW step: same parameters and moments as the tfjs path over several steps, with and without decay, with a gradient scale, moments in place', async () => {
     const init = data(41, 'aw-init');
     const grads = [0, 1, 2].map((s) => data(41, `aw-g${s}`));
     const run = async (backend: string): Promise<Float32Array[]> => {
       await tf.setBackend(backend);
       const out: Float32Array[] = [];
-      for (const wd of [0, 0.1]) {
+      for (const [wd, inPlaceMoments] of [[0, false], [0.1, false], [0.1, true]] as const) {
         const p = tf.variable(tf.tensor1d(init), true);
-        const m = tf.variable(tf.zeros([41]), false);
-        const v = tf.variable(tf.zeros([41]), false);
+        const m = tf.tidy(() => tf.variable(tf.zeros([41]), false));
+        const v = tf.tidy(() => tf.variable(tf.zeros([41]), false));
+        const mId = m.dataId;
         grads.forEach((g, i) => {
           const gt = tf.tensor1d(g);
-          adamwStep(p, m, v, gt, { lr: 0.01, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: wd, step: i + 1 });
+          // a clipping coefficient folded into the step on the last one
+          adamwStep(p, m, v, gt, { lr: 0.01, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: wd, step: i + 1, gradScale: i === 2 ? 0.37 : undefined, inPlaceMoments });
           gt.dispose();
         });
+        // in place on the native backend: m keeps its storage; otherwise it is assigned new tensors
+        expect(m.dataId === mId).toBe(inPlaceMoments && backend === 'native');
         out.push(Float32Array.from(p.dataSync()), Float32Array.from(m.dataSync()), Float32Array.from(v.dataSync()));
         tf.dispose([p, m, v]);
       }

@@ -2,9 +2,10 @@ import { tf } from './tf.js';
 import { loadNativeAddon, NATIVE_BACKEND, type NativeAddon } from './native.js';
 
 /**
- * Fused training ops: LayerNorm, GELU, sparse softmax-cross-entropy, a whole-sequence LSTM and
- * an AdamW step. On the `native` backend each runs as one or two addon calls (forward, and a
- * backward written out in C++) in place of a chain of tfjs kernels; on every other backend (or
+ * Fused training ops: LayerNorm, GELU, sparse softmax-cross-entropy, causal self-attention, a
+ * whole-sequence LSTM, the global sum of squares and an AdamW step. On the `native` backend each
+ * runs as one or two addon calls (forward, and a backward written out in C++) in place of a
+ * chain of tfjs kernels; on every other backend (or
  * when the addon is absent) the same function runs a pure-tfjs composition with the same
  * semantics, so callers need no branch. `native.test.ts`-style tests compare both paths.
  */
@@ -30,6 +31,12 @@ function f32(t: Tensor): Float32Array {
   const v = t.dataSync();
   if (!(v instanceof Float32Array)) throw new Error(`fused op: expected float32 storage, got ${t.dtype}`);
   return v;
+}
+
+/** Whether the active (cpu-storage) backend holds t's data itself. */
+function onActiveBackend(t: Tensor): boolean {
+  const backend = tf.engine().backend as unknown as { data?: { has(dataId: object): boolean } };
+  return backend.data?.has(t.dataId) === true;
 }
 
 function allF32(...ts: Array<Tensor | undefined>): boolean {
@@ -152,6 +159,71 @@ export function fusedMaskedSoftmax(scores: Tensor, scale: number, mask?: Tensor)
       },
     };
   })(scores);
+}
+
+// --- causal self-attention --------------------------------------------------------------------------
+
+/**
+ * Causal multi-head self-attention from the packed projection, as GPT-2 computes it: `qkv`
+ * `[B, T, 3d]` holds queries, keys and values side by side (each `d = heads·hd` wide, head h in
+ * columns `h·hd … (h+1)·hd`); returns `[B, T, d]` = `softmax(q·kᵀ·scale + causal mask)·v` with
+ * the heads merged back. `scale` defaults to `1/√hd`. Differentiable in `qkv`.
+ * On the native backend one addon call each way (no split, head transposes or merge; the masked
+ * upper triangle is mostly skipped); elsewhere the same math in tfjs ops.
+ */
+export function causalSelfAttention(qkv: Tensor, heads: number, scale?: number): Tensor {
+  if (qkv.rank !== 3) throw new RangeError(`causalSelfAttention: qkv must be [B, T, 3d], got ${JSON.stringify(qkv.shape)}`);
+  const [b, t, d3] = qkv.shape as [number, number, number];
+  const d = d3 / 3;
+  const hd = d / heads;
+  if (!Number.isInteger(d) || !Number.isInteger(hd) || hd < 1) {
+    throw new RangeError(`causalSelfAttention: last axis ${d3} is not 3 × ${heads} heads × an integer head size`);
+  }
+  const s = scale ?? 1 / Math.sqrt(hd);
+  const addon = nativeAddon();
+  if (!addon || !allF32(qkv) || b * t === 0) {
+    const mask = new Float32Array(t * t);
+    for (let i = 0; i < t; i++) for (let j = i + 1; j < t; j++) mask[i * t + j] = -1e9;
+    const split = (x: Tensor) => tf.transpose(tf.reshape(x, [b, t, heads, hd]), [0, 2, 1, 3]);
+    const [q, k, v] = tf.split(qkv, 3, -1) as [Tensor, Tensor, Tensor];
+    const p = fusedMaskedSoftmax(tf.matMul(split(q), split(k), false, true), s, tf.tensor(mask, [t, t]));
+    return tf.reshape(tf.transpose(tf.matMul(p, split(v)), [0, 2, 1, 3]), [b, t, d]);
+  }
+  return custom((a, save) => {
+    const xs = a as Tensor;
+    const y = new Float32Array(b * t * d);
+    const probs = new Float32Array(b * heads * t * t);
+    addon.causalAttention(f32(xs), y, probs, b, t, heads, hd, s);
+    (save as tf.GradSaveFunc)([xs, tf.tensor(probs, [b, heads, t, t], 'float32')]);
+    return {
+      value: tf.tensor(y, [b, t, d], 'float32'),
+      gradFunc: (dy: Tensor, saved: Saved) => {
+        const [sx, sp] = saved as [Tensor, Tensor];
+        const dqkv = new Float32Array(sx.size);
+        addon.causalAttentionGrad(f32(sx), f32(sp), f32(dy), dqkv, b, t, heads, hd, s);
+        return tf.tensor(dqkv, sx.shape, 'float32');
+      },
+    };
+  })(qkv);
+}
+
+// --- global sum of squares (gradient norm) ----------------------------------------------------------
+
+/**
+ * `Σ x²` over every element of every tensor (the squared global L2 norm that gradient clipping
+ * needs), as a number. On the native backend one multi-threaded pass in a single addon call (in
+ * place of a square, a sum and an add per tensor); elsewhere tfjs ops.
+ */
+export function sumOfSquares(tensors: readonly Tensor[]): number {
+  if (tensors.length === 0) return 0;
+  const addon = nativeAddon();
+  if (!addon || !allF32(...tensors)) {
+    const sq = tf.tidy(() => tf.addN(tensors.map((g) => tf.sum(tf.square(tf.cast(g, 'float32'))))));
+    const v = sq.dataSync()[0]!;
+    sq.dispose();
+    return v;
+  }
+  return addon.sumSquares(tensors.map(f32));
 }
 
 // --- softmax cross-entropy with integer targets ------------------------------------------------
@@ -462,6 +534,13 @@ export interface AdamWStepOptions {
   weightDecay: number;
   /** The step number, from 1 (bias corrections `1 − βᵗ`). */
   step: number;
+  /** Multiply the gradient by this first (e.g. a clipping coefficient); default 1. */
+  gradScale?: number;
+  /**
+   * `m` and `v` belong to the caller alone (no other tensor shares their storage): on the native
+   * backend they are updated in place instead of being assigned fresh copies. Default false.
+   */
+  inPlaceMoments?: boolean;
 }
 
 /**
@@ -472,12 +551,14 @@ export interface AdamWStepOptions {
 export function adamwStep(param: tf.Variable, m: tf.Variable, v: tf.Variable, grad: Tensor, o: AdamWStepOptions): void {
   const bc1 = 1 - Math.pow(o.beta1, o.step);
   const bc2 = 1 - Math.pow(o.beta2, o.step);
+  const gs = o.gradScale ?? 1;
   const addon = nativeAddon();
   if (!addon || !allF32(param, m, v, grad) || grad.size !== param.size) {
     tf.tidy(() => {
+      const g = gs === 1 ? grad : tf.mul(grad, gs);
       const decayed = o.weightDecay > 0 ? tf.mul(param, 1 - o.lr * o.weightDecay) : param;
-      const m1 = tf.add(tf.mul(m, o.beta1), tf.mul(grad, 1 - o.beta1));
-      const v1 = tf.add(tf.mul(v, o.beta2), tf.mul(tf.square(grad), 1 - o.beta2));
+      const m1 = tf.add(tf.mul(m, o.beta1), tf.mul(g, 1 - o.beta1));
+      const v1 = tf.add(tf.mul(v, o.beta2), tf.mul(tf.square(g), 1 - o.beta2));
       m.assign(m1);
       v.assign(v1);
       const denom = tf.add(tf.div(tf.sqrt(v1), Math.sqrt(bc2)), o.eps);
@@ -486,11 +567,15 @@ export function adamwStep(param: tf.Variable, m: tf.Variable, v: tf.Variable, gr
     return;
   }
   // Tensors are immutable and may share storage, so the step writes fresh copies and assigns them.
+  // (With inPlaceMoments the caller vouches that m and v share their storage with nothing else;
+  // they must also live on this backend, so that dataSync returns their storage, not a copy.)
+  const inPlace = o.inPlaceMoments === true && onActiveBackend(m) && onActiveBackend(v);
   const p = f32(param).slice();
-  const mm = f32(m).slice();
-  const vv = f32(v).slice();
-  addon.adamw(p, mm, vv, f32(grad), o.lr, o.beta1, o.beta2, o.eps, bc1, bc2, o.weightDecay);
-  for (const [variable, values] of [[param, p], [m, mm], [v, vv]] as const) {
+  const mm = inPlace ? f32(m) : f32(m).slice();
+  const vv = inPlace ? f32(v) : f32(v).slice();
+  addon.adamw(p, mm, vv, f32(grad), o.lr, o.beta1, o.beta2, o.eps, bc1, bc2, o.weightDecay, gs);
+  const assigned: Array<readonly [tf.Variable, Float32Array]> = inPlace ? [[param, p]] : [[param, p], [m, mm], [v, vv]];
+  for (const [variable, values] of assigned) {
     const t = tf.tensor(values, variable.shape, 'float32');
     variable.assign(t);
     t.dispose();

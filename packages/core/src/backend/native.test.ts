@@ -151,11 +151,23 @@ describe.skipIf(!status.available)('native kernel pack vs the cpu backend', () =
     addon.setThreads(defaultThreads);
   });
 
-  it('matMul: a product big enough to be cut into threaded tiles matches', async () => {
+  it('matMul: products big enough to be shared between the threads match (deep, wide, bias epilogue)', async () => {
     const av = data(300 * 520, 'big-a');
     const bv = data(520 * 260, 'big-b');
     await compare(() => tf.matMul(tf.tensor2d(av, [300, 520]), tf.tensor2d(bv, [520, 260])));
     await compare(() => tf.matMul(tf.tensor2d(av, [520, 300]), tf.tensor2d(bv, [260, 520]), true, true));
+    // Deep enough (K 1100) that B is packed in two column slivers of 3808 (about 4M floats each);
+    // bias and activation in the epilogue of each thread's blocks.
+    const [m, n, k] = [13, 3900, 1100];
+    const xa = data(m * k, 'deep-a');
+    const xb = data(k * n, 'deep-b');
+    const bias = data(n, 'deep-bias');
+    await compare(() => tf.fused.matMul({ a: tf.tensor2d(xa, [m, k]), b: tf.tensor2d(xb, [k, n]), bias: tf.tensor1d(bias), activation: 'relu' }));
+    await compare(() => tf.fused.matMul({ a: tf.tensor2d(xa, [k, m]), b: tf.tensor2d(xb, [n, k]), transposeA: true, transposeB: true, bias: tf.tensor1d(bias) }));
+    // A few large products in a batch, one operand broadcast over it.
+    const xs = data(3 * 64 * 300, 'few-a');
+    await compare(() => tf.matMul(tf.tensor3d(xs, [3, 64, 300]), tf.tensor2d(xb.subarray(0, 300 * 200), [300, 200])));
+    await compare(() => tf.matMul(tf.tensor2d(xb.subarray(0, 200 * 300), [200, 300]), tf.tensor3d(xs, [3, 300, 64]), false, false));
   });
 
   it('batched matMul with broadcast batch dims and an empty inner dimension', async () => {
@@ -303,7 +315,15 @@ describe.skipIf(!status.available)('native kernel pack vs the cpu backend', () =
     await compare(() => tf.transpose(tf.tensor(av, [2, 3, 4, 1]), [0, 2, 1, 3]));
     await compare(() => tf.transpose(tf.tensor(data(2 * 3 * 4 * 5 * 2, 't5'), [2, 3, 4, 5, 2]), [4, 2, 0, 3, 1]));
     await compare(() => tf.grad((x: tf.Tensor) => tf.sum(tf.mul(tf.transpose(x, [1, 0, 2]), tf.tensor3d(bv.subarray(0, 24), [3, 2, 4]))))(tf.tensor3d(av, [2, 3, 4])));
-    await compare(() => tf.transpose(tf.tensor(av, [4, 6]), [0, 1]));
+    // The identity permutation shares the data; disposing either side leaves the other intact.
+    await compare(() => tf.transpose(tf.tensor3d(av, [2, 3, 4]), [0, 1, 2]));
+    await compare(() => tf.grad((x: tf.Tensor) => tf.sum(tf.mul(tf.gather(x, tf.tensor1d([2, 0, 2], 'int32')), tf.tensor2d(bv.subarray(0, 12), [3, 4]))))(tf.tensor2d(av.subarray(0, 12), [3, 4])));
+    await tf.setBackend('native');
+    const x = tf.tensor2d(av, [4, 6]);
+    const same = tf.transpose(x, [0, 1]);
+    x.dispose();
+    expect(Array.from(same.dataSync())).toEqual(Array.from(av));
+    same.dispose();
   });
 
   it('an identity transpose shares the input storage and outlives the input', async () => {
@@ -331,6 +351,13 @@ describe.skipIf(!status.available)('native kernel pack vs the cpu backend', () =
     }
     // int32 goes to tfjs's own kernel
     await compare(() => tf.cast(tf.add(tf.tensor1d([1, 2, 3], 'int32'), tf.tensor1d([4, 5, 6], 'int32')), 'float32'));
+    // Few long rows are cut into pieces across the threads: same shapes (one collapsed row of
+    // 100003), a row broadcast over 3 rows, a scalar.
+    const long = data(3 * 100003, 'bin-long');
+    const row = data(100003, 'bin-row');
+    await compare(() => tf.add(tf.tensor1d(long.subarray(0, 100003)), tf.tensor1d(row)));
+    await compare(() => tf.mul(tf.tensor2d(long, [3, 100003]), tf.tensor1d(row)));
+    await compare(() => tf.sub(tf.scalar(0.5), tf.tensor2d(long, [3, 100003])));
   });
 
   it('an LSTM cell step and its gradients match (slices, concat, broadcasts, matmul together)', async () => {

@@ -41,7 +41,10 @@ export interface NativeAddon {
   xentGrad(x: Float32Array, targets: Int32Array, lse: Float32Array, dloss: Float32Array, dx: Float32Array, rows: number, cols: number, smoothing: number): void;
   maskedSoftmax(x: Float32Array, mask: Float32Array | null, y: Float32Array, rows: number, cols: number, maskRows: number, scale: number): void;
   maskedSoftmaxGrad(y: Float32Array, dy: Float32Array, dx: Float32Array, rows: number, cols: number, scale: number): void;
-  adamw(p: Float32Array, m: Float32Array, v: Float32Array, g: Float32Array, lr: number, beta1: number, beta2: number, eps: number, bc1: number, bc2: number, decay: number): void;
+  adamw(p: Float32Array, m: Float32Array, v: Float32Array, g: Float32Array, lr: number, beta1: number, beta2: number, eps: number, bc1: number, bc2: number, decay: number, gradScale?: number): void;
+  causalAttention(qkv: Float32Array, y: Float32Array, probs: Float32Array, B: number, T: number, H: number, hd: number, scale: number): void;
+  causalAttentionGrad(qkv: Float32Array, probs: Float32Array, dy: Float32Array, dqkv: Float32Array, B: number, T: number, H: number, hd: number, scale: number): void;
+  sumSquares(arrays: Float32Array[]): number;
   lstm(x: Float32Array | null, F: number, xproj: Float32Array | null, bias: Float32Array | null, wih: Float32Array | null, whh: Float32Array, whhTransposed: boolean, h0: Float32Array, c0: Float32Array, lengths: Int32Array | null, out: Float32Array, acts: Float32Array, hprev: Float32Array, cprev: Float32Array, tc: Float32Array, T: number, B: number, H: number, reverse: boolean, batchFirst: boolean, sequence: boolean): void;
   lstmGrad(dout: Float32Array, acts: Float32Array, hprev: Float32Array, cprev: Float32Array, tc: Float32Array, x: Float32Array | null, F: number, wih: Float32Array | null, whh: Float32Array, whhTransposed: boolean, lengths: Int32Array | null, dgates: Float32Array, dx: Float32Array | null, dwih: Float32Array | null, dwhh: Float32Array, dbias: Float32Array | null, dh0: Float32Array, dc0: Float32Array, T: number, B: number, H: number, reverse: boolean, batchFirst: boolean, sequence: boolean): void;
   info(): { isa: NativeIsa; threads: number; avx2: boolean; avx512: boolean };
@@ -132,6 +135,7 @@ interface KernelArgs {
 interface CpuStorage {
   data: { get(dataId: object): { values: unknown } };
   makeTensorInfo(shape: number[], dtype: tf.DataType, values: Float32Array | Int32Array): TensorInfo;
+  incRef(dataId: object): void;
 }
 
 const ACTIVATIONS: Record<string, number> = { linear: 0, relu: 1, relu6: 2, sigmoid: 3, elu: 4, leakyrelu: 5 };
@@ -440,7 +444,7 @@ function transposeKernel(addon: NativeAddon): tf.KernelFunc {
     // The identity permutation (tfjs's gather gradient makes one for axis 0): share the storage,
     // as the cpu backend's Identity kernel does, instead of copying it.
     if (perm.length === x.shape.length && perm.every((p, i) => p === i)) {
-      (backend as unknown as { incRef(id: object): void }).incRef(x.dataId);
+      backend.incRef(x.dataId);
       return { dataId: x.dataId, shape: [...x.shape], dtype: x.dtype };
     }
     if (!xv || x.shape.length > MAX_RANK || x.shape.length === 0 || perm.length !== x.shape.length) return fallback(args);

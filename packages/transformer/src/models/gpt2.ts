@@ -11,7 +11,7 @@
  */
 import { tf, type Tensor } from '@llm/core';
 import { ConfigReader } from '../checkpoint.js';
-import { KVCache, causalMask, mergeHeads, paddingMask, scaledDotProductAttention, splitHeads } from '../nn/attention.js';
+import { KVCache, causalMask, causalSelfAttention, mergeHeads, paddingMask, scaledDotProductAttention, splitHeads } from '../nn/attention.js';
 import { activation, conv1d, dropout, embedding, layerNorm, linear, type ActivationName } from '../nn/layers.js';
 import { PretrainedModel, idsTensor, positionIds, type CausalLM, type ForwardOptions, type ParamSpec } from '../model.js';
 
@@ -144,11 +144,17 @@ export class Gpt2 extends PretrainedModel implements CausalLM {
       // attention
       const a = layerNorm(x, this.w(`${h}.ln_1.weight`), this.w(`${h}.ln_1.bias`), eps);
       const qkv = this.proj(`${h}.attn.c_attn`, a, 'conv1d');
-      const [q, k, v] = tf.split(qkv, 3, -1) as [Tensor, Tensor, Tensor];
-      let kh = splitHeads(k, nHead);
-      let vh = splitHeads(v, nHead);
-      if (cache) ({ k: kh, v: vh } = cache.append(i, kh, vh));
-      const y = mergeHeads(scaledDotProductAttention(splitHeads(q, nHead), kh, vh, { mask }));
+      let y: Tensor;
+      if (!cache && !attentionMask) {
+        // a whole sequence, causal only (training, scoring): one fused op from the packed q|k|v
+        y = causalSelfAttention(qkv, nHead);
+      } else {
+        const [q, k, v] = tf.split(qkv, 3, -1) as [Tensor, Tensor, Tensor];
+        let kh = splitHeads(k, nHead);
+        let vh = splitHeads(v, nHead);
+        if (cache) ({ k: kh, v: vh } = cache.append(i, kh, vh));
+        y = mergeHeads(scaledDotProductAttention(splitHeads(q, nHead), kh, vh, { mask }));
+      }
       x = tf.add(x, drop(this.proj(`${h}.attn.c_proj`, y, 'conv1d')));
       // MLP
       const m = layerNorm(x, this.w(`${h}.ln_2.weight`), this.w(`${h}.ln_2.bias`), eps);

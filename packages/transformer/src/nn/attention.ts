@@ -10,7 +10,7 @@
  *    negative number where not (causal, padding, or both), softmax over keys, weighted sum of values;
  * 5. merge heads and project out.
  */
-import { fusedMaskedSoftmax, tf, type Tensor } from '@llm/core';
+import { causalSelfAttention as fusedCausalSelfAttention, fusedMaskedSoftmax, tf, type Tensor } from '@llm/core';
 import { workCounter } from './work.js';
 
 /** Additive mask value for "may not attend" (HF uses the dtype's minimum; any large negative gives the same softmax). */
@@ -88,6 +88,18 @@ export function scaledDotProductAttention(q: Tensor, k: Tensor, v: Tensor, optio
   scores = tf.add(scores, options.bias);
   if (options.mask) scores = tf.add(scores, options.mask);
   return tf.matMul(tf.softmax(scores, -1), v);
+}
+
+/**
+ * Causal self-attention over a whole sequence straight from a packed projection `qkv`
+ * `[B, T, 3d]` (q, k, v side by side, as GPT-2's `c_attn` produces): the same result as
+ * splitting, {@link splitHeads}, {@link scaledDotProductAttention} with {@link causalMask} and
+ * {@link mergeHeads}, returned `[B, T, d]`. One fused op each way on the native backend.
+ */
+export function causalSelfAttention(qkv: Tensor, heads: number): Tensor {
+  const [b, t] = qkv.shape as [number, number, number];
+  workCounter.attentionScores += b * heads * t * t;
+  return fusedCausalSelfAttention(qkv, heads);
 }
 
 /**

@@ -67,11 +67,21 @@ export function linear(x: Tensor, weight: Tensor, bias?: Tensor): Tensor {
   const recording = ((tf.engine().state as unknown as { gradientDepth?: number }).gradientDepth ?? 0) > 0;
   // While recording gradients on a backend with free transpose flags, multiply by the weight as
   // stored (tfjs's matMul gradient then needs no transposed copies either).
-  let y: Tensor = recording && !slowTransposeFlags()
-    ? tf.matMul(tf.reshape(x, [rows, inDim]) as tf.Tensor2D, weight as tf.Tensor2D, false, true)
-    : matmul2d(tf.reshape(x, [rows, inDim]), transposedWeight(weight));
-  if (bias) y = tf.add(y, bias);
+  const x2 = tf.reshape(x, [rows, inDim]);
+  let y: Tensor;
+  if (slowTransposeFlags()) {
+    y = matmul2d(x2, transposedWeight(weight));
+    if (bias) y = tf.add(y, bias);
+  } else {
+    // The bias is added in the product's epilogue (its gradient is the same column sum).
+    y = recording ? matmulBias(x2, weight, bias, true) : matmulBias(x2, transposedWeight(weight), bias, false);
+  }
   return tf.reshape(y, [...lead, outDim]);
+}
+
+/** `a @ b (+ bias)` (`bᵀ` with `transposeB`) as one kernel, bias included; for backends whose transpose flags are free. */
+function matmulBias(a: Tensor, b: Tensor, bias: Tensor | undefined, transposeB: boolean): Tensor {
+  return tf.fused.matMul({ a: a as tf.Tensor2D, b: b as tf.Tensor2D, transposeB, bias });
 }
 
 /** GPT-2's `Conv1D`: `x @ weight + bias` with `weight` shaped `[in, out]` (transposed relative to `nn.Linear`). */
@@ -81,8 +91,14 @@ export function conv1d(x: Tensor, weight: Tensor, bias?: Tensor): Tensor {
   const lead = x.shape.slice(0, -1);
   const rows = x.size / inDim;
   workCounter.linearMacs += rows * inDim * outDim;
-  let y: Tensor = matmul2d(tf.reshape(x, [rows, inDim]), weight);
-  if (bias) y = tf.add(y, bias);
+  const x2 = tf.reshape(x, [rows, inDim]);
+  let y: Tensor;
+  if (slowTransposeFlags()) {
+    y = matmul2d(x2, weight);
+    if (bias) y = tf.add(y, bias);
+  } else {
+    y = matmulBias(x2, weight, bias, false);
+  }
   return tf.reshape(y, [...lead, outDim]);
 }
 

@@ -15,3 +15,4 @@ export * from './data.js';
 export * from './email.js';
 export * from './fast.js';
 export * from './bow.js';
+export * from './linear.js';

@@ -16,3 +16,4 @@ export * from './email.js';
 export * from './fast.js';
 export * from './bow.js';
 export * from './linear.js';
+export * from './lm.js';

@@ -11,7 +11,7 @@
  *   pnpm --filter @llm/core --filter @llm/embeddings --filter @llm/seq build
  *   node examples/level-1/lstm-classifier/run.mjs [--task fine-foods|spam|all] [--epochs 3]
  *        [--only lstm,gru,bilstm] [--pretrained w2v|none] [--pooling maxmean|max|mean|last] [--out artifacts/lstm-classifier]
- *        [--cv 5] [--c-grid 1,3,10,30]
+ *        [--cv 5] [--c-grid 1,3,10,30] [--learning-curve] [--lm-epochs 0] [--tokens word|bpe] [--bpe-vocab 4000]
  *
  * (Imports the built packages by path: examples/ has no package.json in this branch.)
  */
@@ -20,6 +20,7 @@ import { join } from 'node:path';
 import { initBackend, formatTable, Rng } from '../../../packages/core/dist/index.js';
 import { trainWord2Vec } from '../../../packages/embeddings/dist/index.js';
 import { classificationReport } from '../../../packages/eval/dist/index.js';
+import { trainBpe } from '../../../packages/tokenize/dist/index.js';
 import {
   evaluateClassifier, loadFineFoods, loadSpamAssassin, majorityBaseline, splitWords, trainBagOfWords, trainClassifier, trainTfidfLogistic,
 } from '../../../packages/seq/dist/index.js';
@@ -38,7 +39,17 @@ const maxSteps = arg('max-steps') === undefined ? undefined : Number(arg('max-st
 // TF-IDF logistic regression: its C is chosen by k-fold cross-validation over train + dev (test
 // never read), and that CV accuracy is printed: the estimate of what a linear model reaches here.
 const cvFolds = Number(arg('cv', '5'));
+// Language-model pre-training of the LSTM/GRU encoder on the training texts before fine-tuning
+// (ULMFiT's first step), in epochs over the text; 0 turns it off. Not for the BiLSTM.
+const lmEpochs = Number(arg('lm-epochs', '0'));
+// Token unit of the recurrent models: words (the package's word tokenizer) or byte-level BPE
+// subwords from @llm/tokenize trained on the task's training texts (vocabulary --bpe-vocab).
+const tokenKind = arg('tokens', 'word');
+const bpeVocab = Number(arg('bpe-vocab', '4000'));
 const cGrid = arg('c-grid', '1,3,10,30').split(',').map(Number);
+// With --learning-curve, the same k-fold CV of the chosen TF-IDF model on 1/8, 1/4, 1/2 and all of
+// each fold's training part: how accuracy grows with the number of labelled reviews.
+const learningCurve = process.argv.includes('--learning-curve');
 
 // Per task: the labels, and a maximum length that keeps an epoch short (e-mails are long, so
 // word2vec too reads only the first tokens of each e-mail: the part the classifier sees).
@@ -78,7 +89,7 @@ for (const task of tasks) {
 
   // TF-IDF (uni+bigrams, sublinear tf) logistic regression fitted by L-BFGS; C by k-fold CV over
   // train + dev where the task asks for it (folds drawn by seed), else the library default.
-  let tfidfC = 10;
+  let tfidfC = cGrid.length === 1 ? cGrid[0] : 10;
   if (spec.cv && cvFolds > 1) {
     const all = [...data.train, ...data.dev];
     const fold = new Int32Array(all.length);
@@ -96,6 +107,21 @@ for (const task of tasks) {
       console.log(`  ${cvRows.at(-1).join(' | ')}`);
       if (acc > best) { best = acc; tfidfC = c; }
     }
+    if (learningCurve) {
+      for (const frac of [0.125, 0.25, 0.5]) {
+        let correct = 0;
+        let size = 0;
+        for (let f = 0; f < cvFolds; f++) {
+          const pool = all.filter((_, i) => fold[i] !== f);
+          const sub = new Rng(1).split(`curve:${frac}:${f}`).permutation(pool.length).slice(0, Math.round(pool.length * frac)).map((i) => pool[i]);
+          const held = all.filter((_, i) => fold[i] === f);
+          correct += trainTfidfLogistic(sub, { c: tfidfC }).evaluate(held).accuracy * held.length;
+          size += sub.length / cvFolds;
+        }
+        cvRows.push([task, `TF-IDF logistic regression C=${tfidfC}, ${Math.round(size)} training reviews`, `${cvFolds}-fold CV, train+dev (${all.length})`, pct(correct / all.length)]);
+        console.log(`  ${cvRows.at(-1).join(' | ')}`);
+      }
+    }
   }
   t0 = performance.now();
   const tfidf = trainTfidfLogistic(data.train, { c: tfidfC });
@@ -108,11 +134,18 @@ for (const task of tasks) {
     scoreRow(task, `TF-IDF logistic regression (C=${tfidfC})`, split, data[split], predicted, split === 'dev' ? tfidfSeconds : '');
   }
 
+  let tokenizer;
+  if (tokenKind === 'bpe') {
+    t0 = performance.now();
+    ({ tokenizer } = await trainBpe(data.train.map((r) => r.text), { vocabSize: bpeVocab, minFrequency: 2, specialTokens: ['[PAD]'], showProgress: false }));
+    console.log(`  BPE on ${task} train texts: ${tokenizer.vocabSize} tokens in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  }
+  const units = (text) => (tokenizer ? tokenizer.encode(text, undefined, { addSpecialTokens: false }).tokens : splitWords(text).map((w) => w.word));
   // Word vectors from the training texts only (split the way the classifier's tokenizer splits).
   let pretrained;
   if (pretrainedKind === 'w2v' && ['lstm', 'gru', 'bilstm'].some((m) => only.has(m))) {
     t0 = performance.now();
-    const sentences = data.train.map((r) => splitWords(r.text).slice(0, spec.w2vTokens).map((w) => w.word));
+    const sentences = data.train.map((r) => units(r.text).slice(0, spec.w2vTokens));
     const { vectors } = await trainWord2Vec(sentences, { dim: spec.dim, window: 5, epochs: 10, minCount: 2, negative: 5, threads: 1, seed: 1 });
     pretrained = { words: vectors.words, vectors: vectors.data, dim: vectors.dim };
     console.log(`  word2vec on ${task} train texts: ${vectors.words.length} words × ${vectors.dim} in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
@@ -129,9 +162,10 @@ for (const task of tasks) {
     rmSync(dir, { recursive: true, force: true }); // each run starts fresh
     t0 = performance.now();
     const res = await trainClassifier({
-      train: data.train, dev: data.dev, labels: spec.labels, pretrained,
-      model: { ...model, embeddingDim: spec.dim, hiddenSize: 64, pooling, maxLength: spec.maxLength, dropout: 0.3 },
+      train: data.train, dev: data.dev, labels: spec.labels, pretrained, tokenizer,
+      model: { ...model, embeddingDim: spec.dim, hiddenSize: 64, pooling, maxLength: tokenKind === 'bpe' ? Math.round(spec.maxLength * 1.3) : spec.maxLength, dropout: 0.3 },
       epochs, learningRate: 3e-3, patience: 2, seed: 1, outDir: dir, maxSteps,
+      languageModel: lmEpochs > 0 && !model.bidirectional ? { epochs: lmEpochs, maxSteps } : undefined,
       log: (l) => console.log(`  ${task}/${name}: ${l}`),
     });
     const seconds = ((performance.now() - t0) / 1000).toFixed(0);

@@ -8,7 +8,7 @@
  * model saw (choices are made on dev only), and each recurrent model averaged with the TF-IDF model. The recurrent models' embeddings start from word2vec
  * vectors (@llm/embeddings) trained on the task's training texts (`--pretrained none` to compare).
  *
- *   pnpm --filter @llm/core --filter @llm/embeddings --filter @llm/seq build
+ *   pnpm --filter @llm/core --filter @llm/embeddings --filter @llm/eval --filter @llm/tokenize --filter @llm/seq build
  *   node examples/level-1/lstm-classifier/run.mjs [--task fine-foods|spam|all] [--epochs 3]
  *        [--only lstm,gru,bilstm] [--pretrained w2v|none] [--pooling maxmean|max|mean|last] [--out artifacts/lstm-classifier]
  *        [--cv 5] [--c-grid 1,3,10,30] [--learning-curve] [--lm-epochs 0] [--tokens word|bpe] [--bpe-vocab 4000]
@@ -113,7 +113,7 @@ for (const task of tasks) {
         let size = 0;
         for (let f = 0; f < cvFolds; f++) {
           const pool = all.filter((_, i) => fold[i] !== f);
-          const sub = new Rng(1).split(`curve:${frac}:${f}`).permutation(pool.length).slice(0, Math.round(pool.length * frac)).map((i) => pool[i]);
+          const sub = Array.from(new Rng(1).split(`curve:${frac}:${f}`).permutation(pool.length).slice(0, Math.round(pool.length * frac)), (i) => pool[i]);
           const held = all.filter((_, i) => fold[i] === f);
           correct += trainTfidfLogistic(sub, { c: tfidfC }).evaluate(held).accuracy * held.length;
           size += sub.length / cvFolds;

@@ -11,7 +11,7 @@
  *   pnpm --filter @llm/core --filter @llm/embeddings --filter @llm/eval --filter @llm/tokenize --filter @llm/seq build
  *   node examples/level-1/lstm-classifier/run.mjs [--task fine-foods|spam|all] [--epochs 3]
  *        [--only lstm,gru,bilstm] [--pretrained w2v|none] [--pooling maxmean|max|mean|last] [--out artifacts/lstm-classifier]
- *        [--cv 5] [--c-grid 1,3,10,30] [--learning-curve] [--lm-epochs 0] [--tokens word|bpe] [--bpe-vocab 4000]
+ *        [--cv 5] [--c-grid 1,3,10,30] [--learning-curve] [--lm-epochs 0] [--seed 1] [--tokens word|bpe] [--bpe-vocab 4000]
  *
  * (Imports the built packages by path: examples/ has no package.json in this branch.)
  */
@@ -35,6 +35,7 @@ const only = new Set(arg('only', 'lstm,gru,bilstm').split(','));
 const pretrainedKind = arg('pretrained', 'w2v');
 const pooling = arg('pooling', 'maxmean');
 const taskArg = arg('task', 'all');
+const seed = Number(arg('seed', '1')); // word2vec and the recurrent models' initialisation, batches and dropout
 const maxSteps = arg('max-steps') === undefined ? undefined : Number(arg('max-steps')); // a quick smoke run
 // TF-IDF logistic regression: its C is chosen by k-fold cross-validation over train + dev (test
 // never read), and that CV accuracy is printed: the estimate of what a linear model reaches here.
@@ -146,7 +147,7 @@ for (const task of tasks) {
   if (pretrainedKind === 'w2v' && ['lstm', 'gru', 'bilstm'].some((m) => only.has(m))) {
     t0 = performance.now();
     const sentences = data.train.map((r) => units(r.text).slice(0, spec.w2vTokens));
-    const { vectors } = await trainWord2Vec(sentences, { dim: spec.dim, window: 5, epochs: 10, minCount: 2, negative: 5, threads: 1, seed: 1 });
+    const { vectors } = await trainWord2Vec(sentences, { dim: spec.dim, window: 5, epochs: 10, minCount: 2, negative: 5, threads: 1, seed });
     pretrained = { words: vectors.words, vectors: vectors.data, dim: vectors.dim };
     console.log(`  word2vec on ${task} train texts: ${vectors.words.length} words × ${vectors.dim} in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
   }
@@ -164,7 +165,7 @@ for (const task of tasks) {
     const res = await trainClassifier({
       train: data.train, dev: data.dev, labels: spec.labels, pretrained, tokenizer,
       model: { ...model, embeddingDim: spec.dim, hiddenSize: 64, pooling, maxLength: tokenKind === 'bpe' ? Math.round(spec.maxLength * 1.3) : spec.maxLength, dropout: 0.3 },
-      epochs, learningRate: 3e-3, patience: 2, seed: 1, outDir: dir, maxSteps,
+      epochs, learningRate: 3e-3, patience: 2, seed, outDir: dir, maxSteps,
       languageModel: lmEpochs > 0 && !model.bidirectional ? { epochs: lmEpochs, maxSteps } : undefined,
       log: (l) => console.log(`  ${task}/${name}: ${l}`),
     });

@@ -15,3 +15,5 @@ export * from './data.js';
 export * from './email.js';
 export * from './fast.js';
 export * from './bow.js';
+export * from './linear.js';
+export * from './lm.js';

@@ -9,6 +9,7 @@ import { RecurrentClassifier, weightedCrossEntropy, type ClassifierConfig, type 
 import { classificationReport, majorityBaseline, type ClassificationReport } from './metrics.js';
 import { clipGradNorm } from './recurrent.js';
 import { readStateDict, writeStateDict, type FloatTensor } from './state-dict.js';
+import { pretrainLanguageModel, type LanguageModelOptions } from './lm.js';
 import { WordTokenizer, type BuildVocabOptions } from './vocab.js';
 
 /** One labelled example. */
@@ -43,6 +44,12 @@ export interface TrainOptions {
   vocab?: BuildVocabOptions;
   /** Word vectors to initialise the embedding. */
   pretrained?: PretrainedVectors;
+  /**
+   * Pre-train the embedding and recurrent layer as a next-token language model before the
+   * classification epochs ({@link pretrainLanguageModel}, ULMFiT's first step), on `texts`
+   * (default: the training texts; labels unused). Skipped when resuming. Unidirectional models only.
+   */
+  languageModel?: LanguageModelOptions & { texts?: readonly string[] };
   /** Label order; default: sorted labels of the training set. */
   labels?: string[];
   /** Default 8. */
@@ -272,6 +279,10 @@ export async function trainClassifier(options: TrainOptions): Promise<TrainResul
 
   const config: ClassifierConfig = resumed?.config ?? { ...DEFAULT_MODEL, ...options.model, labels, vocabSize: tokenizer.vocabSize };
   const model = RecurrentClassifier.create(config, tokenizer, { seed, pretrained: resumed ? undefined : options.pretrained });
+  if (options.languageModel && !resumed) {
+    const { texts, ...lmOptions } = options.languageModel;
+    await pretrainLanguageModel(model, texts ?? train.map((r) => r.text), { seed, signal, progress: options.progress, log: options.log, ...lmOptions });
+  }
   const named = model.namedParameters();
   const names = named.map(([n]) => n);
   const vars = named.map(([, v]) => v);

@@ -13,19 +13,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { datasetFiles } from '../../packages/core/dist/index.js';
-import { KnowledgeBase, loadPdf, splitSentences } from '../../packages/rag/dist/index.js';
-/** The light suffix stripper @llm/rag used before the Porter change (kept here to compare). */
-function lightStem(w) {
-  if (w.length <= 3) return w;
-  let s = w;
-  if (s.endsWith('ies') && s.length > 4) s = `${s.slice(0, -3)}y`;
-  else if (s.endsWith('sses')) s = s.slice(0, -2);
-  else if (s.endsWith('ing') && s.length > 5) s = s.slice(0, -3);
-  else if (s.endsWith('ed') && s.length > 4) s = s.slice(0, -2);
-  else if (s.endsWith('s') && !s.endsWith('ss') && !s.endsWith('us') && !s.endsWith('is')) s = s.slice(0, -1);
-  if (s.endsWith('e') && s.length > 4 && /[^aeiou]e$/.test(s)) s = s.slice(0, -1);
-  return s;
-}
+import { KnowledgeBase, loadPdf, splitSentences, stem as lightStem } from '../../packages/rag/dist/index.js';
 import { PorterStemmer } from '../../packages/eval/dist/index.js';
 const porter = new PorterStemmer();
 const pcache = new Map();

@@ -117,6 +117,28 @@ __attribute__((target("avx2,fma"))) static void ukr_avx2_6x16(long kc, const flo
 #undef LLMK_ST
 }
 
+// Stores (or adds, when accumulating) the AVX-512 6×32 register tile c00…c51 into C (row stride ldc).
+#define LLMK_STORE_ROW_512(r, v0, v1)                                                         \
+  do {                                                                                        \
+    float* row = c + (r) * ldc;                                                               \
+    if (accumulate) {                                                                         \
+      _mm512_storeu_ps(row, _mm512_add_ps(_mm512_loadu_ps(row), v0));                        \
+      _mm512_storeu_ps(row + 16, _mm512_add_ps(_mm512_loadu_ps(row + 16), v1));              \
+    } else {                                                                                  \
+      _mm512_storeu_ps(row, v0);                                                              \
+      _mm512_storeu_ps(row + 16, v1);                                                         \
+    }                                                                                         \
+  } while (0)
+#define LLMK_STORE_6X32_512()                                                                 \
+  do {                                                                                        \
+    LLMK_STORE_ROW_512(0, c00, c01);                                                          \
+    LLMK_STORE_ROW_512(1, c10, c11);                                                          \
+    LLMK_STORE_ROW_512(2, c20, c21);                                                          \
+    LLMK_STORE_ROW_512(3, c30, c31);                                                          \
+    LLMK_STORE_ROW_512(4, c40, c41);                                                          \
+    LLMK_STORE_ROW_512(5, c50, c51);                                                          \
+  } while (0)
+
 __attribute__((target("avx512f,fma"))) static void ukr_avx512_6x32(long kc, const float* a, const float* b, float* c,
                                                                     long ldc, bool accumulate) {
   __m512 c00 = _mm512_setzero_ps(), c01 = _mm512_setzero_ps();
@@ -139,24 +161,7 @@ __attribute__((target("avx512f,fma"))) static void ukr_avx512_6x32(long kc, cons
     a += 6;
     b += 32;
   }
-#define LLMK_ST(r, v0, v1)                                                                   \
-  do {                                                                                      \
-    float* row = c + (r) * ldc;                                                             \
-    if (accumulate) {                                                                       \
-      _mm512_storeu_ps(row, _mm512_add_ps(_mm512_loadu_ps(row), v0));                      \
-      _mm512_storeu_ps(row + 16, _mm512_add_ps(_mm512_loadu_ps(row + 16), v1));            \
-    } else {                                                                                \
-      _mm512_storeu_ps(row, v0);                                                            \
-      _mm512_storeu_ps(row + 16, v1);                                                       \
-    }                                                                                       \
-  } while (0)
-  LLMK_ST(0, c00, c01);
-  LLMK_ST(1, c10, c11);
-  LLMK_ST(2, c20, c21);
-  LLMK_ST(3, c30, c31);
-  LLMK_ST(4, c40, c41);
-  LLMK_ST(5, c50, c51);
-#undef LLMK_ST
+  LLMK_STORE_6X32_512();
 }
 #endif
 
@@ -191,24 +196,7 @@ __attribute__((target("avx512f,fma"))) static void ukr_avx512_6x32_direct(long k
     x = _mm512_set1_ps(a5[o]); c50 = _mm512_fmadd_ps(x, b0, c50); c51 = _mm512_fmadd_ps(x, b1, c51);
     b += 32;
   }
-#define LLMK_ST(r, v0, v1)                                                                   \
-  do {                                                                                      \
-    float* row = c + (r) * ldc;                                                             \
-    if (accumulate) {                                                                       \
-      _mm512_storeu_ps(row, _mm512_add_ps(_mm512_loadu_ps(row), v0));                      \
-      _mm512_storeu_ps(row + 16, _mm512_add_ps(_mm512_loadu_ps(row + 16), v1));            \
-    } else {                                                                                \
-      _mm512_storeu_ps(row, v0);                                                            \
-      _mm512_storeu_ps(row + 16, v1);                                                       \
-    }                                                                                       \
-  } while (0)
-  LLMK_ST(0, c00, c01);
-  LLMK_ST(1, c10, c11);
-  LLMK_ST(2, c20, c21);
-  LLMK_ST(3, c30, c31);
-  LLMK_ST(4, c40, c41);
-  LLMK_ST(5, c50, c51);
-#undef LLMK_ST
+  LLMK_STORE_6X32_512();
 }
 #endif
 

@@ -1,5 +1,5 @@
-import { InputError, Rng, throwIfAborted } from '@llm/core';
-import { classificationReport, type ClassificationReport } from './metrics.js';
+import { Rng, argmax, throwIfAborted } from '@llm/core';
+import { reportOnRows, type ClassificationReport } from './metrics.js';
 import type { LabelledText } from './train.js';
 import { WordTokenizer } from './vocab.js';
 
@@ -107,16 +107,10 @@ export function trainBagOfWords(train: readonly LabelledText[], options: BagOfWo
   }
   const predict = (texts: readonly string[]) => texts.map((t) => {
     scores(toIds(featureStrings(t, bigrams, splitter)), p);
-    let best = 0;
-    for (let c = 1; c < C; c++) if (p[c]! > p[best]!) best = c;
-    return best;
+    return argmax(p);
   });
   return {
     labels, features, weights: W, bias: b, predict,
-    evaluate: (rows) => classificationReport(rows.map((r, i) => {
-      const k = labels.indexOf(r.label);
-      if (k < 0) throw new InputError(`row ${i + 1}: label '${r.label}' was not seen in training`);
-      return k;
-    }), predict(rows.map((r) => r.text)), labels),
+    evaluate: (rows) => reportOnRows(rows, labels, predict),
   };
 }

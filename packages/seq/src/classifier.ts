@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ConfigError, FormatError, InputError, NotFoundError, Rng, parseJson, tf, writeJsonAtomic } from '@llm/core';
+import { ConfigError, FormatError, InputError, NotFoundError, Rng, argmax, parseJson, tf, writeJsonAtomic } from '@llm/core';
 import type { Tensor, Tensor1D, Tensor2D, Tensor3D, Tokenizer, Variable } from '@llm/core';
 import type { CellKind } from './cells.js';
 import { RecurrentLayer, dropoutWithRng } from './recurrent.js';
@@ -235,8 +235,7 @@ export class RecurrentClassifier {
       const C = this.config.labels.length;
       for (let b = 0; b < batch.lengths.length; b++) {
         const row = p.subarray(b * C, (b + 1) * C);
-        let best = 0;
-        for (let c = 1; c < C; c++) if (row[c]! > row[best]!) best = c;
+        const best = argmax(row);
         const probabilities: Record<string, number> = {};
         this.config.labels.forEach((l, c) => { probabilities[l] = row[c]!; });
         out.push({ label: this.config.labels[best]!, probability: row[best]!, probabilities });

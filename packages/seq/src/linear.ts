@@ -1,5 +1,5 @@
-import { ConfigError, InputError, throwIfAborted } from '@llm/core';
-import { classificationReport, type ClassificationReport } from './metrics.js';
+import { ConfigError, InputError, argmax, throwIfAborted } from '@llm/core';
+import { reportOnRows, type ClassificationReport } from './metrics.js';
 import type { LabelledText } from './train.js';
 import { splitWords } from './vocab.js';
 
@@ -278,18 +278,10 @@ export function trainTfidfLogistic(train: readonly LabelledText[], options: Tfid
     softmax(out);
     return [...out];
   });
-  const predict = (texts: readonly string[]) => predictProba(texts).map((p) => {
-    let best = 0;
-    for (let k = 1; k < K; k++) if (p[k]! > p[best]!) best = k;
-    return best;
-  });
+  const predict = (texts: readonly string[]) => predictProba(texts).map(argmax);
   return {
     labels, features, idf, weights, intercepts, iterations: res.iterations, converged: res.converged,
     vectorize, predictProba, predict,
-    evaluate: (rs) => classificationReport(rs.map((r, i) => {
-      const k = labels.indexOf(r.label);
-      if (k < 0) throw new InputError(`row ${i + 1}: label '${r.label}' was not seen in training`);
-      return k;
-    }), predict(rs.map((r) => r.text)), labels),
+    evaluate: (rs) => reportOnRows(rs, labels, predict),
   };
 }

@@ -3,6 +3,8 @@
  * matrix (rows gold, columns predicted). Kept here, small, so this package needs no `@llm/eval`.
  */
 
+import { InputError, argmax } from '@llm/core';
+
 /** Scores of a set of predictions. */
 export interface ClassificationReport {
   n: number;
@@ -13,6 +15,19 @@ export interface ClassificationReport {
   /** `confusion[gold][predicted]`. */
   confusion: number[][];
   labels: string[];
+}
+
+/**
+ * Score a classifier's `predict` (label indices into `labels`) on labelled rows; a row whose label
+ * is not among `labels` is an {@link InputError} naming its 1-based row.
+ */
+export function reportOnRows(rows: readonly { text: string; label: string }[], labels: readonly string[], predict: (texts: readonly string[]) => number[]): ClassificationReport {
+  const gold = rows.map((r, i) => {
+    const k = labels.indexOf(r.label);
+    if (k < 0) throw new InputError(`row ${i + 1}: label '${r.label}' was not seen in training`);
+    return k;
+  });
+  return classificationReport(gold, predict(rows.map((r) => r.text)), labels);
 }
 
 /** Score predicted labels against gold labels (both as label indices). */
@@ -44,8 +59,7 @@ export function classificationReport(gold: ArrayLike<number>, predicted: ArrayLi
 export function majorityBaseline(trainLabels: ArrayLike<number>, gold: ArrayLike<number>, labels: readonly string[]): ClassificationReport & { label: string } {
   const counts = new Array<number>(labels.length).fill(0);
   for (let i = 0; i < trainLabels.length; i++) counts[trainLabels[i]!]!++;
-  let best = 0;
-  for (let c = 1; c < counts.length; c++) if (counts[c]! > counts[best]!) best = c;
+  const best = argmax(counts);
   const pred = new Array<number>(gold.length).fill(best);
   return { ...classificationReport(gold, pred, labels), label: labels[best]! };
 }

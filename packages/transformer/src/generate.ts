@@ -9,7 +9,7 @@
  *   the beams);
  * - cancellation through `AbortSignal` between steps.
  */
-import { InputError, Rng, tf, throwIfAborted, type Tensor } from '@llm/core';
+import { InputError, Rng, argmax, tf, throwIfAborted, type Tensor } from '@llm/core';
 import type { AsyncCausalLM, CausalLM, Seq2SeqLM } from './model.js';
 
 /** Sampling options (all optional; defaults are "off"). */
@@ -78,12 +78,8 @@ export function softmax(x: ArrayLike<number>): Float64Array {
   return out;
 }
 
-/** Index of the largest value (first on ties). */
-export function argmax(x: ArrayLike<number>): number {
-  let best = 0;
-  for (let i = 1; i < x.length; i++) if (x[i]! > x[best]!) best = i;
-  return best;
-}
+/** Index of the largest value (first on ties): `@llm/core`'s, re-exported where generation uses it. */
+export { argmax };
 
 /** Choose the next token: argmax when temperature is 0, else a draw from the processed distribution. */
 export function chooseToken(logits: Float32Array, context: readonly number[], generated: readonly number[], options: SamplingOptions, rng: Rng): number {

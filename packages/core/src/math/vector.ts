@@ -1,5 +1,12 @@
 import { ConfigError } from '../errors.js';
 
+/** Index of the largest value (the first on ties; 0 for an empty input). */
+export function argmax(x: ArrayLike<number>): number {
+  let best = 0;
+  for (let i = 1; i < x.length; i++) if (x[i]! > x[best]!) best = i;
+  return best;
+}
+
 /** Dot product of two equal-length vectors. */
 export function dot(a: ArrayLike<number>, b: ArrayLike<number>): number {
   if (a.length !== b.length) throw new ConfigError(`vector lengths differ: ${a.length} vs ${b.length}`);

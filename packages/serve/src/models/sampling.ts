@@ -1,4 +1,4 @@
-import type { GenerateOptions, Rng } from '@llm/core';
+import { argmax, type GenerateOptions, type Rng } from '@llm/core';
 
 /**
  * Draw a token from a probability vector with temperature, top-k and top-p (nucleus) filtering.
@@ -7,11 +7,7 @@ import type { GenerateOptions, Rng } from '@llm/core';
 export function sampleToken(probs: ArrayLike<number>, options: Pick<GenerateOptions, 'temperature' | 'topK' | 'topP'>, rng: Rng): number {
   const n = probs.length;
   const temperature = options.temperature ?? 1;
-  if (temperature <= 0) {
-    let best = 0;
-    for (let i = 1; i < n; i++) if (probs[i]! > probs[best]!) best = i;
-    return best;
-  }
+  if (temperature <= 0) return argmax(probs);
   // w ∝ p^(1/T), scaled so the largest weight is 1.
   const w = new Float64Array(n);
   let maxP = 0;

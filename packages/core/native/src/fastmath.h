@@ -44,6 +44,30 @@ __attribute__((always_inline)) inline float ftanh(float x) {
   return (x2 < 0.0025f) ? small : big;
 }
 
+/**
+ * y = softmax(scale·x) over one row of n (y may be x). Inlined into its callers, so each gets the
+ * vector width of the clone it is compiled in.
+ */
+__attribute__((always_inline)) inline void softmax_row(const float* x, float* y, long n, float scale) {
+  float mx = -__builtin_inff();
+#pragma omp simd reduction(max : mx)
+  for (long j = 0; j < n; j++) {
+    const float z = x[j] * scale;
+    y[j] = z;
+    mx = z > mx ? z : mx;
+  }
+  float sum = 0.f;
+#pragma omp simd reduction(+ : sum)
+  for (long j = 0; j < n; j++) {
+    const float e = fexp(y[j] - mx);
+    y[j] = e;
+    sum += e;
+  }
+  const float inv = 1.f / sum;
+#pragma omp simd
+  for (long j = 0; j < n; j++) y[j] *= inv;
+}
+
 /** erf(x), Abramowitz & Stegun 7.1.26 (absolute error below 1.5e-7). */
 __attribute__((always_inline)) inline float ferf(float x) {
   const float ax = x < 0.f ? -x : x;

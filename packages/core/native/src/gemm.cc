@@ -614,24 +614,13 @@ static void parallel_rows(long rows, double work_per_row, F&& body) {
   parallel_chunks(rows, work_per_row, std::function<void(long, long)>(body));
 }
 
-LLMK_CLONES static void softmax_row(const float* xr, float* yr, long cols) {
-  float mx = -INFINITY;
-#pragma omp simd reduction(max : mx)
-  for (long j = 0; j < cols; j++) mx = xr[j] > mx ? xr[j] : mx;
-  float sum = 0.f;
-#pragma omp simd reduction(+ : sum)
-  for (long j = 0; j < cols; j++) {
-    const float e = fexp(xr[j] - mx);
-    yr[j] = e;
-    sum += e;
-  }
-  const float inv = 1.f / sum;
-  for (long j = 0; j < cols; j++) yr[j] *= inv;
+LLMK_CLONES static void softmax_rows(const float* x, float* y, long r0, long r1, long cols) {
+  for (long r = r0; r < r1; r++) softmax_row(x + r * cols, y + r * cols, cols, 1.f);
 }
 
 void softmax(const float* x, float* y, long rows, long cols) {
   parallel_rows(rows, cols * 8.0, [&](long r0, long r1) {
-    for (long r = r0; r < r1; r++) softmax_row(x + r * cols, y + r * cols, cols);
+    softmax_rows(x, y, r0, r1, cols);
   });
 }
 

@@ -19,23 +19,7 @@ namespace llmk {
 // Row i of the scores (n = i + 1 visible keys, T in all): softmax(scale·s) over the visible keys,
 // zeros after them (the products below rely on those zeros).
 LLMK_CLONES static void causal_softmax_row(float* r, long n, long T, float scale) {
-  float mx = -INFINITY;
-#pragma omp simd reduction(max : mx)
-  for (long j = 0; j < n; j++) {
-    const float z = r[j] * scale;
-    r[j] = z;
-    mx = z > mx ? z : mx;
-  }
-  float sum = 0.f;
-#pragma omp simd reduction(+ : sum)
-  for (long j = 0; j < n; j++) {
-    const float e = fexp(r[j] - mx);
-    r[j] = e;
-    sum += e;
-  }
-  const float inv = 1.f / sum;
-#pragma omp simd
-  for (long j = 0; j < n; j++) r[j] *= inv;
+  softmax_row(r, r, n, scale);
   if (n < T) std::memset(r + n, 0, sizeof(float) * (T - n));
 }
 

@@ -36,6 +36,30 @@ function expectClose(actual: Float32Array[], expected: Float32Array[], tol: numb
 }
 
 /** Value and gradients of sum(op(inputs) · w) for a fixed random w, on cpu (tfjs path) and native (fused). */
+/**
+ * Run `body` on the native addon with every microkernel the CPU has (scalar, AVX2, AVX-512) and
+ * 1 and 2 threads, then restore the addon's own ISA and thread count.
+ */
+async function onEveryIsaAndThreadCount(body: () => Promise<void>): Promise<void> {
+  const { addon } = loadNativeAddon();
+  const info = addon.info();
+  const isas: NativeIsa[] = ['scalar'];
+  if (info.avx2) isas.push('avx2');
+  if (info.avx512) isas.push('avx512');
+  try {
+    for (const isa of isas) {
+      expect(addon.setIsa(isa)).toBe(true);
+      for (const threads of [1, 2]) {
+        addon.setThreads(threads);
+        await body();
+      }
+    }
+  } finally {
+    addon.setIsa(info.isa);
+    addon.setThreads(info.threads);
+  }
+}
+
 async function compareGrad(op: (...xs: tf.Tensor[]) => tf.Tensor, inputs: Array<{ data: Float32Array; shape: number[] }>, tol = 2e-5): Promise<void> {
   const run = () => {
     const xs = inputs.map((i) => tf.tensor(i.data, i.shape));
@@ -189,11 +213,6 @@ describe.skipIf(!status.available)('fused ops: native kernels vs the tfjs compos
   ];
   for (const [T, B, H, reverse, lengths] of lstmCases) {
     it(`LSTM sequence batch-first with bias T${T} B${B} H${H}${reverse ? ' reverse' : ''}${lengths ? ' lengths' : ''}: every ISA, 1 and 2 threads`, async () => {
-      const { addon } = loadNativeAddon();
-      const info = addon.info();
-      const isas: NativeIsa[] = ['scalar'];
-      if (info.avx2) isas.push('avx2');
-      if (info.avx512) isas.push('avx512');
       const inputs = [
         { data: data(B * T * 4 * H, 'bx'), shape: [B, T, 4 * H] },
         { data: data(B * H, 'bh', 0.5), shape: [B, H] },
@@ -201,21 +220,10 @@ describe.skipIf(!status.available)('fused ops: native kernels vs the tfjs compos
         { data: data(H * 4 * H, 'bw', 0.3), shape: [H, 4 * H] },
         { data: data(4 * H, 'bb', 0.5), shape: [4 * H] },
       ];
-      try {
-        for (const isa of isas) {
-          expect(addon.setIsa(isa)).toBe(true);
-          for (const threads of [1, 2]) {
-            addon.setThreads(threads);
-            await compareGrad((x, h, c, w, b) => lstmSequence(x!, h!, c!, w!, { reverse, lengths, bias: b, batchFirst: true }), inputs, 5e-5);
-          }
-        }
-        // step-major with a bias, and batch-first without one
-        await compareGrad((x, h, c, w, b) => lstmSequence(tf.transpose(x!, [1, 0, 2]), h!, c!, w!, { reverse, lengths, bias: b }), inputs, 5e-5);
-        await compareGrad((x, h, c, w) => lstmSequence(x!, h!, c!, w!, { reverse, lengths, batchFirst: true }), inputs.slice(0, 4), 5e-5);
-      } finally {
-        addon.setIsa(info.isa);
-        addon.setThreads(info.threads);
-      }
+      await onEveryIsaAndThreadCount(() => compareGrad((x, h, c, w, b) => lstmSequence(x!, h!, c!, w!, { reverse, lengths, bias: b, batchFirst: true }), inputs, 5e-5));
+      // step-major with a bias, and batch-first without one
+      await compareGrad((x, h, c, w, b) => lstmSequence(tf.transpose(x!, [1, 0, 2]), h!, c!, w!, { reverse, lengths, bias: b }), inputs, 5e-5);
+      await compareGrad((x, h, c, w) => lstmSequence(x!, h!, c!, w!, { reverse, lengths, batchFirst: true }), inputs.slice(0, 4), 5e-5);
     });
   }
 
@@ -231,9 +239,6 @@ describe.skipIf(!status.available)('fused ops: native kernels vs the tfjs compos
     it(`LSTM layer T${T} B${B} F${F} H${H}${reverse ? ' reverse' : ''}${batchFirst ? ' batch-first' : ''}${lengths ? ' lengths' : ''}: outputs and every gradient`, async () => {
       const { addon } = loadNativeAddon();
       const info = addon.info();
-      const isas: NativeIsa[] = ['scalar'];
-      if (info.avx2) isas.push('avx2');
-      if (info.avx512) isas.push('avx512');
       const inputs = [
         { data: data(T * B * F, 'lx'), shape: batchFirst ? [B, T, F] : [T, B, F] },
         { data: data(4 * H * F, 'lwi', 0.3), shape: [4 * H, F] },
@@ -242,14 +247,8 @@ describe.skipIf(!status.available)('fused ops: native kernels vs the tfjs compos
         { data: data(B * H, 'lc0', 0.5), shape: [B, H] },
         { data: data(4 * H, 'lb', 0.5), shape: [4 * H] },
       ];
+      await onEveryIsaAndThreadCount(() => compareGrad((x, wi, wh, h, c, b) => lstmLayer(x!, wi!, wh!, h!, c!, { bias: b, reverse, lengths, batchFirst }), inputs, 5e-5));
       try {
-        for (const isa of isas) {
-          expect(addon.setIsa(isa)).toBe(true);
-          for (const threads of [1, 2]) {
-            addon.setThreads(threads);
-            await compareGrad((x, wi, wh, h, c, b) => lstmLayer(x!, wi!, wh!, h!, c!, { bias: b, reverse, lengths, batchFirst }), inputs, 5e-5);
-          }
-        }
         await compareGrad((x, wi, wh, h, c) => lstmLayer(x!, wi!, wh!, h!, c!, { reverse, lengths, batchFirst }), inputs.slice(0, 5), 5e-5);
         // only the final state: [B, 2, H] / [2, B, H], no per-step outputs stored or differentiated
         for (const threads of [1, 2]) {
@@ -259,7 +258,6 @@ describe.skipIf(!status.available)('fused ops: native kernels vs the tfjs compos
         // two directions over the same input before either backward (the scratch arrays they keep must not mix)
         await compareGrad((x, wi, wh, h, c, b) => tf.add(lstmLayer(x!, wi!, wh!, h!, c!, { bias: b, lengths, batchFirst }), tf.mul(lstmLayer(x!, wi!, wh!, h!, c!, { bias: b, lengths, batchFirst, reverse: true }), 0.5)), inputs, 5e-5);
       } finally {
-        addon.setIsa(info.isa);
         addon.setThreads(info.threads);
       }
     });

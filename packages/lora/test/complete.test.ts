@@ -3,24 +3,12 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { initBackend, tf, type Encoding, type Tokenizer } from '@llm/core';
+import { initBackend, tf } from '@llm/core';
 import { crossEntropy, loadCausalLM, type Llama } from '@llm/transformer';
 import { compareFineTuning, encodeExample, greedyCompletions, heldOutLoss, PrefixTuning, PromptTuning, verseInstructions, type Completer } from '../src/index.js';
+import { chars } from './helpers.js';
 
 const base = fileURLToPath(new URL('../../../fixtures/reference/peft/llama-base/', import.meta.url));
-
-/** One id per character (2..95). */
-const chars: Tokenizer = {
-  vocabSize: 96,
-  specialTokens: {},
-  encode(text: string): Encoding {
-    const ids = [...text].map((c) => 2 + (c.codePointAt(0)! % 94));
-    return { ids, tokens: [...text], offsets: ids.map((_, i) => [i, i + 1]), typeIds: ids.map(() => 0), attentionMask: ids.map(() => 1), specialTokensMask: ids.map(() => 0) };
-  },
-  decode: (ids) => Array.from(ids, (i) => String.fromCharCode(94 + i - 2)).join(''),
-  tokenToId: () => undefined,
-  idToToken: () => undefined,
-};
 
 beforeAll(async () => { await initBackend(); });
 

@@ -3,24 +3,12 @@ import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { initBackend, type Encoding, type Tokenizer } from '@llm/core';
+import { initBackend } from '@llm/core';
 import { loadCausalLM, type Llama } from '@llm/transformer';
 import { encodeExample, fineTune, loadAdapter, PrefixTuning, PromptTuning, type TrainingExample } from '../src/index.js';
+import { chars } from './helpers.js';
 
 const base = fileURLToPath(new URL('../../../fixtures/reference/peft/llama-base/', import.meta.url));
-
-/** Test tokenizer: one id per character (2..95), enough to exercise the training paths. */
-const chars: Tokenizer = {
-  vocabSize: 96,
-  specialTokens: {},
-  encode(text: string): Encoding {
-    const ids = [...text].map((c) => 2 + (c.codePointAt(0)! % 94));
-    return { ids, tokens: [...text], offsets: ids.map((_, i) => [i, i + 1]), typeIds: ids.map(() => 0), attentionMask: ids.map(() => 1), specialTokensMask: ids.map(() => 0) };
-  },
-  decode: (ids) => Array.from(ids, (i) => String.fromCharCode(i - 2 + 94)).join(''),
-  tokenToId: () => undefined,
-  idToToken: () => undefined,
-};
 
 const data: TrainingExample[] = [
   { prompt: 'es: casa en: ', completion: 'house' },
